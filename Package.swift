@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Numeric modules are compiled for the x86-64-v3 level (AVX2, FMA, F16C) that every
+// server CPU of the last decade has; the SIMD kernels rely on it.
+#if arch(x86_64)
+let simdFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"])]
+#else
+let simdFlags: [SwiftSetting] = []
+#endif
+let numeric: [SwiftSetting] = simdFlags + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+
+let package = Package(
+    name: "SphereGallery",
+    products: [
+        .executable(name: "sphere-gallery", targets: ["SphereGalleryCLI"]),
+        .library(name: "Gallery", targets: ["Gallery"]),
+        .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "FaceEmbedding", targets: ["FaceEmbedding"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // System-library shims (module map + one header each).
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
+
+        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"], swiftSettings: numeric),
+        .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: numeric),
+        .target(name: "FaceEmbedding", dependencies: ["NeuralNet", "Imaging"], swiftSettings: numeric),
+        .target(
+            name: "Gallery",
+            dependencies: ["CBLAS", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: numeric),
+        .executableTarget(
+            name: "SphereGalleryCLI",
+            dependencies: [
+                "Gallery", "FaceEmbedding", "Imaging", "NeuralNet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "GalleryTests", dependencies: ["Gallery"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "NeuralNet", "Imaging"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "SphereGalleryCLITests", dependencies: ["Gallery"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// The FaceEmbedding module. (Being built; see the issues.)

@@ -1,0 +1,1 @@
+// The NeuralNet module. (Being built; see the issues.)
