@@ -34,7 +34,11 @@ let package = Package(
         .target(name: "FaceEmbedding", dependencies: ["NeuralNet", "Imaging"], swiftSettings: numeric),
         .target(
             name: "Gallery",
-            dependencies: ["CBLAS", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "CBLAS",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: numeric),
         .executableTarget(
             name: "SphereGalleryCLI",

@@ -1,1 +1,206 @@
-// Gallery
+import Foundation
+
+/// An open-set face gallery: identities with unit-vector templates of one embedding model,
+/// stored in one SQLite file and searched from one contiguous in-memory matrix.
+///
+/// Safe to share between tasks: searches run concurrently; adds and removes take the
+/// matrix exclusively for the moment they change it. Writes by other processes are
+/// noticed (`PRAGMA data_version`) and loaded before the next search.
+///
+/// ```swift
+/// let gallery = try Gallery.create(at: "people.sqlite", model: .init(name: "dlib-resnet", dim: 128))
+/// try gallery.add([NewTemplate(identity: "ada", vector: v)])
+/// let result = try gallery.search([probe], k: 5, threshold: 0.5)[0]
+/// ```
+public final class Gallery: Sendable {
+    /// The file's path.
+    public let path: String
+    /// The embedding space of every vector here.
+    public let model: EmbeddingModelInfo
+    /// How the in-memory matrix holds values.
+    public let storage: VectorStorage
+
+    private let store: GalleryStore
+    private let modelID: Int64
+    private let lock = ReadWriteLock()
+    private let state: State
+
+    /// Mutable state, only touched under `lock`.
+    private final class State: @unchecked Sendable {
+        let matrix: EmbeddingMatrix
+        var maxTemplateID: Int64 = 0
+        var dataVersion = 0
+        init(matrix: EmbeddingMatrix) { self.matrix = matrix }
+    }
+
+    /// The setting key of the open-set threshold.
+    static let thresholdKey = "threshold"
+
+    private init(store: GalleryStore, storage: VectorStorage) throws {
+        self.store = store
+        self.path = store.path
+        self.storage = storage
+        self.model = try store.model()
+        self.modelID = try store.modelID()
+        self.state = State(matrix: EmbeddingMatrix(dim: model.dim, storage: storage))
+        state.dataVersion = try store.dataVersion()
+        state.maxTemplateID = try store.loadTemplates(into: state.matrix)
+    }
+
+    /// Creates a gallery file for vectors of `model`.
+    public static func create(at path: String, model: EmbeddingModelInfo, storage: VectorStorage = .float32) throws -> Gallery {
+        try Gallery(store: GalleryStore.create(at: path, model: model), storage: storage)
+    }
+
+    /// Opens an existing gallery file and loads its templates.
+    /// - Parameter readOnly: never write (searching a file that may not be written).
+    public static func open(at path: String, readOnly: Bool = false, storage: VectorStorage = .float32) throws -> Gallery {
+        try Gallery(store: GalleryStore.open(at: path, readOnly: readOnly), storage: storage)
+    }
+
+    /// Closes the database; the value must not be used afterwards.
+    public func close() throws { try store.close() }
+
+    // MARK: Writing
+
+    /// Adds a batch of templates in one transaction — all of them or, on any error, none.
+    /// Vectors are normalised to unit length; content already present is skipped.
+    /// - Returns: one outcome per template, in order.
+    @discardableResult
+    public func add(_ batch: [NewTemplate]) throws -> [AddOutcome] {
+        var checked = batch
+        for (row, template) in batch.enumerated() {
+            guard !template.identity.isEmpty else { throw GalleryError.emptyIdentity(row: row) }
+            if let hash = template.contentSHA256, hash.count != 32 { throw GalleryError.badContentHash(row: row) }
+            checked[row].vector = try VectorCheck.unitVector(template.vector, dim: model.dim, row: row)
+        }
+        return try lock.withWriteLock {
+            try refreshLocked()
+            let results = try store.insert(checked, modelID: modelID)
+            for (row, result) in results.enumerated() {
+                guard case .added(let templateID) = result.outcome else { continue }
+                checked[row].vector.withUnsafeBufferPointer {
+                    state.matrix.append($0.baseAddress!, templateID: templateID, identityID: result.identityID)
+                }
+                state.maxTemplateID = max(state.maxTemplateID, templateID)
+            }
+            state.dataVersion = try store.dataVersion()
+            return results.map(\.outcome)
+        }
+    }
+
+    /// Removes an identity and all its templates; their bytes are overwritten in the file.
+    public func remove(identity key: String) throws {
+        try lock.withWriteLock {
+            try refreshLocked()
+            let id = try store.removeIdentity(key)
+            state.matrix.removeRows(identities: [id])
+            state.dataVersion = try store.dataVersion()
+        }
+    }
+
+    /// Sets (or clears, with nil) the open-set threshold stored in the gallery.
+    public func setThreshold(_ cosine: Float?) throws {
+        if let cosine, !(cosine >= -1 && cosine <= 1) {
+            throw GalleryError.invalidArgument("a cosine threshold must be within -1…1, not \(cosine).")
+        }
+        try store.setSetting(Gallery.thresholdKey, cosine.map { String($0) })
+    }
+
+    /// The threshold in force: the gallery's own, else the model's default (metadata key
+    /// `threshold`), else nil.
+    public func threshold() throws -> Float? {
+        if let stored = try store.setting(Gallery.thresholdKey), let value = Float(stored) { return value }
+        if let data = model.metadataJSON.data(using: .utf8),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let value = object["threshold"] as? Double {
+            return Float(value)
+        }
+        return nil
+    }
+
+    // MARK: Searching
+
+    /// Finds the `k` nearest identities of each query (each identity scored by its best
+    /// template) and decides open-set membership.
+    /// - Parameters:
+    ///   - queries: vectors of `model.dim` values (normalised here).
+    ///   - k: identities to return per query (1…10,000).
+    ///   - threshold: cosine below which the decision is *unknown*; nil uses `threshold()`.
+    public func search(_ queries: [[Float]], k: Int, threshold: Float? = nil) throws -> [SearchResult] {
+        guard (1...10_000).contains(k) else { throw GalleryError.invalidArgument("k must be 1…10000, not \(k).") }
+        let flat = try VectorCheck.queryMatrix(queries, dim: model.dim)
+        let threshold = try threshold ?? self.threshold()
+        try refreshIfChanged()
+        let ranked: [[(identity: Int64, score: Float, template: Int64)]] = lock.withReadLock {
+            flat.withUnsafeBufferPointer { buffer in
+                SearchKernel.search(state.matrix, queries: buffer.baseAddress!, queryCount: queries.count, k: k)
+                    .map { $0.ranked() }
+            }
+        }
+        let names = try store.identityNames(Array(Set(ranked.flatMap { $0.map(\.identity) })))
+        return ranked.map { list in
+            let candidates = list.map { hit in
+                Candidate(identity: names[hit.identity]?.key ?? "#\(hit.identity)",
+                          displayName: names[hit.identity]?.displayName ?? "",
+                          identityID: hit.identity, cosine: hit.score, angle: hit.score.angleDegrees,
+                          templateID: hit.template)
+            }
+            let best = candidates.first
+            let accepted = best.map { threshold == nil || $0.cosine >= threshold! } ?? false
+            return SearchResult(identified: accepted ? best?.identity : nil, candidates: candidates, threshold: threshold)
+        }
+    }
+
+    // MARK: Reading
+
+    /// All identities, by key.
+    public func identities() throws -> [IdentitySummary] { try store.listIdentities() }
+
+    /// One identity and its templates.
+    public func identity(_ key: String) throws -> (IdentitySummary, [TemplateSummary]) { try store.identity(key) }
+
+    /// Counts and sizes.
+    public func stats() throws -> GalleryStats {
+        let (identities, templates) = try store.counts()
+        let fileBytes = (GalleryStore.fileSize(path) ?? 0) + (GalleryStore.fileSize(path + "-wal") ?? 0)
+        let memory = lock.withReadLock { state.matrix.count * state.matrix.rowBytes }
+        return GalleryStats(model: model.name, dim: model.dim, identities: identities, templates: templates,
+                            fileBytes: fileBytes, memoryBytes: memory, storage: storage.rawValue,
+                            threshold: try threshold())
+    }
+
+    /// Templates held in memory.
+    public var templateCount: Int { lock.withReadLock { state.matrix.count } }
+
+    /// Every template as (identity key, source, unit vector), in the order they were added.
+    public func forEachTemplate(_ body: (String, String?, [Float]) throws -> Void) throws {
+        try store.forEachTemplate(body)
+    }
+
+    /// SQLite's `PRAGMA integrity_check` ("ok" when the file is sound).
+    public func integrityCheck() throws -> String { try store.integrityCheck() }
+
+    // MARK: Other processes' writes
+
+    private func refreshIfChanged() throws {
+        let version = try store.dataVersion()
+        let stale = lock.withReadLock { version != state.dataVersion }
+        guard stale else { return }
+        try lock.withWriteLock { try refreshLocked() }
+    }
+
+    /// Brings the matrix up to date with the file: new templates are appended; if any
+    /// went missing (removed elsewhere), everything is reloaded. Caller holds the write lock.
+    private func refreshLocked() throws {
+        let version = try store.dataVersion()
+        guard version != state.dataVersion else { return }
+        state.maxTemplateID = try store.loadTemplates(into: state.matrix, afterID: state.maxTemplateID)
+        let (_, stored) = try store.counts()
+        if stored != state.matrix.count {
+            state.matrix.removeAll()
+            state.maxTemplateID = try store.loadTemplates(into: state.matrix)
+        }
+        state.dataVersion = version
+    }
+}

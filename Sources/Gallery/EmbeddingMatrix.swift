@@ -1,0 +1,147 @@
+import Foundation
+
+/// How the in-memory copy of the templates is held. The file always stores float32.
+public enum VectorStorage: String, Sendable, CaseIterable {
+    /// 4 bytes a value: exact scores.
+    case float32 = "f32"
+    /// 2 bytes a value: half the memory and bandwidth; scores differ from float32 by ~1e-3.
+    case float16 = "f16"
+
+    /// Bytes of one value.
+    public var bytesPerValue: Int { self == .float32 ? 4 : 2 }
+}
+
+/// The templates of a gallery as one contiguous row-major `count × dim` matrix (float32 or
+/// float16 rows of unit norm), with the template id and identity id of each row in
+/// parallel arrays. Rows are unordered: removal moves the last row into the hole.
+///
+/// Not thread-safe by itself: `Gallery` guards it with a reader–writer lock.
+final class EmbeddingMatrix: @unchecked Sendable {
+    let dim: Int
+    let storage: VectorStorage
+    private(set) var count = 0
+    private var capacity = 0
+    private(set) var base: UnsafeMutableRawPointer
+    /// Template id of each row (`count` valid).
+    private(set) var templateIDPointer: UnsafeMutablePointer<Int64>
+    /// Identity id of each row (`count` valid).
+    private(set) var identityIDPointer: UnsafeMutablePointer<Int64>
+
+    var templateIDs: UnsafeBufferPointer<Int64> { UnsafeBufferPointer(start: templateIDPointer, count: count) }
+    var identityIDs: UnsafeBufferPointer<Int64> { UnsafeBufferPointer(start: identityIDPointer, count: count) }
+
+    init(dim: Int, storage: VectorStorage) {
+        self.dim = dim
+        self.storage = storage
+        self.base = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+        self.templateIDPointer = .allocate(capacity: 1)
+        self.identityIDPointer = .allocate(capacity: 1)
+    }
+
+    deinit {
+        base.deallocate()
+        templateIDPointer.deallocate()
+        identityIDPointer.deallocate()
+    }
+
+    /// Bytes of one row.
+    var rowBytes: Int { dim * storage.bytesPerValue }
+
+    /// Row `i` as float32 (valid for `.float32` storage only).
+    @inline(__always) func float32Row(_ i: Int) -> UnsafePointer<Float> {
+        UnsafePointer(base.assumingMemoryBound(to: Float.self) + i * dim)
+    }
+
+    /// Row `i` as float16 (valid for `.float16` storage only).
+    @inline(__always) func float16Row(_ i: Int) -> UnsafePointer<Float16> {
+        UnsafePointer(base.assumingMemoryBound(to: Float16.self) + i * dim)
+    }
+
+    /// Makes room for `total` rows without further reallocation.
+    func reserve(_ total: Int) {
+        guard total > capacity else { return }
+        let newBase = UnsafeMutableRawPointer.allocate(byteCount: max(total * rowBytes, 64), alignment: 64)
+        if count > 0 { newBase.copyMemory(from: base, byteCount: count * rowBytes) }
+        base.deallocate()
+        base = newBase
+        let newTemplates = UnsafeMutablePointer<Int64>.allocate(capacity: total)
+        let newIdentities = UnsafeMutablePointer<Int64>.allocate(capacity: total)
+        newTemplates.update(from: templateIDPointer, count: count)
+        newIdentities.update(from: identityIDPointer, count: count)
+        templateIDPointer.deallocate()
+        identityIDPointer.deallocate()
+        templateIDPointer = newTemplates
+        identityIDPointer = newIdentities
+        capacity = total
+    }
+
+    /// Appends one row given as `dim` float32 values (already of unit norm).
+    func append(_ vector: UnsafePointer<Float>, templateID: Int64, identityID: Int64) {
+        appendRaw(UnsafeRawPointer(vector), templateID: templateID, identityID: identityID)
+    }
+
+    /// Appends one row from `dim` float32 values at any alignment (an SQLite BLOB, say).
+    func appendRaw(_ float32Bytes: UnsafeRawPointer, templateID: Int64, identityID: Int64) {
+        if count == capacity { reserve(max(1024, capacity * 2)) }
+        let destination = base + count * rowBytes
+        switch storage {
+        case .float32:
+            destination.copyMemory(from: float32Bytes, byteCount: rowBytes)
+        case .float16:
+            let out = destination.assumingMemoryBound(to: Float16.self)
+            var j = 0
+            while j + 8 <= dim {
+                let v = float32Bytes.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(out + j).storeBytes(of: SIMD8<Float16>(v), as: SIMD8<Float16>.self)
+                j += 8
+            }
+            while j < dim {
+                out[j] = Float16(float32Bytes.loadUnaligned(fromByteOffset: j * 4, as: Float.self))
+                j += 1
+            }
+        }
+        templateIDPointer[count] = templateID
+        identityIDPointer[count] = identityID
+        count += 1
+    }
+
+    /// Removes every row whose identity id is in `identities`; returns how many went.
+    @discardableResult
+    func removeRows(identities: Set<Int64>) -> Int {
+        removeRows { _, identity in identities.contains(identity) }
+    }
+
+    /// Removes every row whose template id is in `templates`; returns how many went.
+    @discardableResult
+    func removeRows(templates: Set<Int64>) -> Int {
+        removeRows { template, _ in templates.contains(template) }
+    }
+
+    /// Removes all rows.
+    func removeAll() {
+        count = 0
+    }
+
+    private func removeRows(where shouldRemove: (Int64, Int64) -> Bool) -> Int {
+        var removed = 0
+        var i = 0
+        while i < count {
+            if shouldRemove(templateIDPointer[i], identityIDPointer[i]) {
+                let last = count - 1
+                if i != last {
+                    (base + i * rowBytes).copyMemory(from: base + last * rowBytes, byteCount: rowBytes)
+                    templateIDPointer[i] = templateIDPointer[last]
+                    identityIDPointer[i] = identityIDPointer[last]
+                }
+                count -= 1
+                removed += 1
+            } else {
+                i += 1
+            }
+        }
+        return removed
+    }
+
+    /// The row of a template id, if present (a linear scan).
+    func row(ofTemplate id: Int64) -> Int? { templateIDs.firstIndex(of: id) }
+}

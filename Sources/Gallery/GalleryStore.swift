@@ -1,0 +1,374 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The SQLite side of a gallery: one file in WAL mode (`Schema/` migrations), with foreign
+/// keys, a busy timeout and `secure_delete` on. Knows rows and bytes, not search.
+final class GalleryStore: Sendable {
+    let path: String
+    let readOnly: Bool
+    private let writer: any DatabaseWriter
+
+    private init(path: String, readOnly: Bool, writer: any DatabaseWriter) {
+        self.path = path
+        self.readOnly = readOnly
+        self.writer = writer
+    }
+
+    private static func configuration(readOnly: Bool) -> Configuration {
+        var config = Configuration()
+        config.readonly = readOnly
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.execute(sql: "PRAGMA mmap_size = 2147418112")
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+        }
+        return config
+    }
+
+    /// Creates a new gallery file for `model`. Fails if a non-empty file is already there.
+    static func create(at path: String, model: EmbeddingModelInfo) throws -> GalleryStore {
+        guard model.dim >= 1, model.dim <= 65536 else {
+            throw GalleryError.invalidArgument("the embedding dimension must be 1…65536, not \(model.dim).")
+        }
+        guard !model.name.isEmpty else { throw GalleryError.invalidArgument("the model name is empty.") }
+        if let size = fileSize(path), size > 0 { throw GalleryError.alreadyExists(path: path) }
+        do {
+            // Page size and application id must be set before the first table is written
+            // and before the switch to WAL, which fixes the page size for good.
+            let queue = try DatabaseQueue(path: path, configuration: configuration(readOnly: false))
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA page_size = \(Migration.pageSize)")
+                try db.execute(sql: "PRAGMA application_id = \(Migration.applicationID)")
+                try db.execute(sql: "VACUUM")
+                _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                try Migration.migrate(db)
+                try db.execute(
+                    sql: "INSERT INTO embedding_model (name, dim, weights_sha256, metadata) VALUES (?, ?, ?, ?)",
+                    arguments: [model.name, model.dim, model.weightsSHA256, model.metadataJSON])
+                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+            try queue.close()
+        } catch let error as DatabaseError {
+            throw translate(error, path: path)
+        }
+        return try open(at: path, readOnly: false)
+    }
+
+    /// Opens an existing gallery, applying any migrations it lacks (unless read-only).
+    /// A file that is not a gallery, or whose schema is newer than this build knows, is
+    /// refused before anything is written to it.
+    static func open(at path: String, readOnly: Bool) throws -> GalleryStore {
+        guard let size = fileSize(path), size > 0 else { throw GalleryError.missing(path: path) }
+        try preflight(path)
+        if !readOnly, !FileManager.default.isWritableFile(atPath: path) {
+            throw GalleryError.readOnly(path: path)
+        }
+        do {
+            let writer: any DatabaseWriter = readOnly
+                ? try DatabaseQueue(path: path, configuration: configuration(readOnly: true))
+                : try DatabasePool(path: path, configuration: configuration(readOnly: false))
+            let store = GalleryStore(path: path, readOnly: readOnly, writer: writer)
+            let (applicationID, version) = try writer.read { db in
+                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                 try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0)
+            }
+            guard applicationID == Migration.applicationID else { throw GalleryError.foreignDatabase(path: path) }
+            guard version <= Migration.latestVersion else {
+                throw GalleryError.newerSchema(path: path, fileVersion: version, knownVersion: Migration.latestVersion)
+            }
+            if version < Migration.latestVersion {
+                guard !readOnly else { throw GalleryError.readOnly(path: path) }
+                try writer.writeWithoutTransaction { db in
+                    try Migration.migrate(db)
+                    _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                }
+            }
+            return store
+        } catch let error as DatabaseError {
+            throw translate(error, path: path)
+        }
+    }
+
+    /// Reads the 100-byte header directly: refuses non-SQLite files and other programs'
+    /// databases, and newer schemas, without opening them for writing.
+    private static func preflight(_ path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw GalleryError.missing(path: path) }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 100)) ?? Data()
+        guard header.count == 100, header.prefix(16) == Data("SQLite format 3\0".utf8) else {
+            throw GalleryError.notADatabase(path: path)
+        }
+        func bigEndian32(_ offset: Int) -> UInt32 {
+            header[offset..<offset + 4].reduce(0) { $0 << 8 | UInt32($1) }
+        }
+        let applicationID = Int32(bitPattern: bigEndian32(68))
+        let userVersion = Int(Int32(bitPattern: bigEndian32(60)))
+        let writeVersion = header[18]
+        // A rollback-journal file would be switched to WAL on open: a write. Only ours may be.
+        if applicationID != Migration.applicationID && (applicationID != 0 || writeVersion != 2) {
+            throw GalleryError.foreignDatabase(path: path)
+        }
+        if userVersion > Migration.latestVersion {
+            throw GalleryError.newerSchema(path: path, fileVersion: userVersion, knownVersion: Migration.latestVersion)
+        }
+    }
+
+    static func fileSize(_ path: String) -> Int64? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
+    }
+
+    static func translate(_ error: DatabaseError, path: String) -> GalleryError {
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT: return .notADatabase(path: path)
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM: return .readOnly(path: path)
+        default: return .database("\(path): \(error.message ?? error.description)")
+        }
+    }
+
+    private func guarded<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as DatabaseError { throw GalleryStore.translate(error, path: path) }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        guard !readOnly else { throw GalleryError.readOnly(path: path) }
+        return try guarded { try writer.write(body) }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try guarded { try writer.read(body) }
+    }
+
+    /// Checkpoints the WAL into the main file (so nothing lingers beside it) and closes.
+    func close() throws {
+        try checkpoint()
+        try guarded { try writer.close() }
+    }
+
+    // MARK: Model and settings
+
+    func model() throws -> EmbeddingModelInfo {
+        try read { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT name, dim, weights_sha256, metadata FROM embedding_model ORDER BY id LIMIT 1")
+            else { throw GalleryError.noModel }
+            return EmbeddingModelInfo(name: row[0], dim: row[1], weightsSHA256: row[2], metadataJSON: row[3])
+        }
+    }
+
+    func modelID() throws -> Int64 {
+        try read { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM embedding_model ORDER BY id LIMIT 1")
+            else { throw GalleryError.noModel }
+            return id
+        }
+    }
+
+    func setting(_ key: String) throws -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
+    }
+
+    func setSetting(_ key: String, _ value: String?) throws {
+        try write { db in
+            if let value {
+                try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                               arguments: [key, value])
+            } else {
+                try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [key])
+            }
+        }
+    }
+
+    /// Changes whenever another connection commits (SQLite's `PRAGMA data_version`, read
+    /// on the one connection that this store writes with).
+    func dataVersion() throws -> Int {
+        try guarded {
+            try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+        }
+    }
+
+    // MARK: Templates
+
+    /// Appends the templates with id > `afterID` to `matrix`, by one sequential scan that
+    /// copies each BLOB straight into the matrix (no per-row allocation).
+    /// - Returns: the largest template id read (or `afterID`).
+    func loadTemplates(into matrix: EmbeddingMatrix, afterID: Int64 = 0) throws -> Int64 {
+        try read { db in
+            let expected = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM template WHERE id > ?", arguments: [afterID]) ?? 0
+            matrix.reserve(matrix.count + expected)
+            let statement = try db.makeStatement(sql: "SELECT id, identity_id, vector FROM template WHERE id > ? ORDER BY id")
+            let raw = statement.sqliteStatement
+            sqlite3_bind_int64(raw, 1, afterID)
+            defer { sqlite3_reset(raw) }
+            let rowBytes = matrix.dim * 4
+            var maxID = afterID
+            while true {
+                let rc = sqlite3_step(raw)
+                if rc == SQLITE_DONE { break }
+                guard rc == SQLITE_ROW else {
+                    throw GalleryError.database(String(cString: sqlite3_errmsg(sqlite3_db_handle(raw))))
+                }
+                let id = sqlite3_column_int64(raw, 0)
+                let identity = sqlite3_column_int64(raw, 1)
+                let blob = sqlite3_column_blob(raw, 2)
+                let bytes = Int(sqlite3_column_bytes(raw, 2))
+                guard bytes == rowBytes, let blob else {
+                    throw GalleryError.corruptRow(
+                        table: "template", id: id, reason: "its vector has \(bytes) bytes, expected \(rowBytes)")
+                }
+                matrix.appendRaw(blob, templateID: id, identityID: identity)
+                maxID = max(maxID, id)
+            }
+            return maxID
+        }
+    }
+
+    /// Stores a batch in one transaction: all of it, or (on any error) none of it.
+    /// Vectors must already be unit length and validated.
+    func insert(_ batch: [NewTemplate], modelID: Int64) throws -> [(outcome: AddOutcome, identityID: Int64)] {
+        try write { db in
+            let upsertIdentity = try db.cachedStatement(
+                sql: "INSERT INTO identity (key, display_name) VALUES (?, ?) ON CONFLICT(key) DO NOTHING")
+            let findIdentity = try db.cachedStatement(sql: "SELECT id FROM identity WHERE key = ?")
+            let insertTemplate = try db.cachedStatement(sql: """
+                INSERT INTO template (identity_id, model_id, vector, source, content_sha256, detector_score)
+                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(model_id, content_sha256) DO NOTHING
+                """)
+            let findTemplate = try db.cachedStatement(
+                sql: "SELECT id, identity_id FROM template WHERE model_id = ? AND content_sha256 = ?")
+            var identityIDs: [String: Int64] = [:]
+            var results: [(outcome: AddOutcome, identityID: Int64)] = []
+            results.reserveCapacity(batch.count)
+            for template in batch {
+                let identityID: Int64
+                if let known = identityIDs[template.identity] {
+                    identityID = known
+                } else {
+                    try upsertIdentity.execute(arguments: [template.identity, template.displayName ?? template.identity])
+                    guard let id = try Int64.fetchOne(findIdentity, arguments: [template.identity]) else {
+                        throw GalleryError.database("identity \(template.identity) vanished during insert")
+                    }
+                    identityIDs[template.identity] = id
+                    identityID = id
+                }
+                let blob = template.vector.withUnsafeBytes { Data($0) }
+                let hash = Data(template.contentSHA256 ?? SHA256.hash(blob))
+                try insertTemplate.execute(arguments: [
+                    identityID, modelID, blob, template.source, hash, template.detectorScore.map { Double($0) },
+                ])
+                if db.changesCount == 1 {
+                    results.append((.added(templateID: db.lastInsertedRowID), identityID))
+                } else {
+                    guard let row = try Row.fetchOne(findTemplate, arguments: [modelID, hash]) else {
+                        throw GalleryError.database("template conflict without a row")
+                    }
+                    results.append((.alreadyPresent(templateID: row[0]), row[1]))
+                }
+            }
+            return results
+        }
+    }
+
+    /// Deletes an identity and (by cascade) its templates. `secure_delete` overwrites the
+    /// freed bytes, and a checkpoint moves that into the main file.
+    /// - Returns: the identity's row id.
+    func removeIdentity(_ key: String) throws -> Int64 {
+        let id: Int64 = try write { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM identity WHERE key = ?", arguments: [key]) else {
+                throw GalleryError.unknownIdentity(key)
+            }
+            try db.execute(sql: "DELETE FROM identity WHERE id = ?", arguments: [id])
+            return id
+        }
+        try checkpoint()
+        return id
+    }
+
+    /// Copies the WAL into the main file and truncates it, so deleted bytes leave the WAL too.
+    func checkpoint() throws {
+        guard !readOnly else { return }
+        try guarded {
+            try writer.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
+    }
+
+    /// Keys and display names of the given identity ids.
+    func identityNames(_ ids: [Int64]) throws -> [Int64: (key: String, displayName: String)] {
+        guard !ids.isEmpty else { return [:] }
+        return try read { db in
+            let list = ids.map(String.init).joined(separator: ",")
+            var names: [Int64: (key: String, displayName: String)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, key, display_name FROM identity WHERE id IN (\(list))") {
+                names[row[0]] = (row[1], row[2])
+            }
+            return names
+        }
+    }
+
+    func listIdentities() throws -> [IdentitySummary] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT i.id, i.key, i.display_name, i.metadata, i.created,
+                       (SELECT count(*) FROM template t WHERE t.identity_id = i.id)
+                FROM identity i ORDER BY i.key
+                """).map {
+                IdentitySummary(id: $0[0], key: $0[1], displayName: $0[2], templates: $0[5],
+                                metadataJSON: $0[3], created: $0[4])
+            }
+        }
+    }
+
+    func identity(_ key: String) throws -> (IdentitySummary, [TemplateSummary]) {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT i.id, i.key, i.display_name, i.metadata, i.created,
+                       (SELECT count(*) FROM template t WHERE t.identity_id = i.id)
+                FROM identity i WHERE i.key = ?
+                """, arguments: [key]) else { throw GalleryError.unknownIdentity(key) }
+            let summary = IdentitySummary(id: row[0], key: row[1], displayName: row[2], templates: row[5],
+                                          metadataJSON: row[3], created: row[4])
+            let templates = try Row.fetchAll(db, sql: """
+                SELECT id, source, content_sha256, detector_score, created FROM template
+                WHERE identity_id = ? ORDER BY id
+                """, arguments: [summary.id]).map { t -> TemplateSummary in
+                let hash: Data? = t[2]
+                let score: Double? = t[3]
+                return TemplateSummary(id: t[0], source: t[1], contentSHA256: hash.map { Array($0).hexString },
+                                       detectorScore: score.map(Float.init), created: t[4])
+            }
+            return (summary, templates)
+        }
+    }
+
+    func counts() throws -> (identities: Int, templates: Int) {
+        try read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM identity") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM template") ?? 0)
+        }
+    }
+
+    /// Calls `body` with every template (identity key, source, vector), in template-id order.
+    func forEachTemplate(_ body: (String, String?, [Float]) throws -> Void) throws {
+        try read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT i.key, t.source, t.vector FROM template t JOIN identity i ON i.id = t.identity_id ORDER BY t.id
+                """)
+            while let row = try rows.next() {
+                let blob: Data = row[2]
+                let vector = blob.withUnsafeBytes { raw in
+                    (0..<(blob.count / 4)).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
+                }
+                try body(row[0], row[1], vector)
+            }
+        }
+    }
+
+    func integrityCheck() throws -> String {
+        try read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+    }
+}

@@ -1,0 +1,25 @@
+/// Validates and normalises vectors: the right dimension, finite, non-zero.
+enum VectorCheck {
+    /// Returns `vector / ‖vector‖`, or throws an error naming `row`.
+    static func unitVector(_ vector: [Float], dim: Int, row: Int) throws -> [Float] {
+        guard vector.count == dim else { throw GalleryError.wrongDimension(row: row, expected: dim, got: vector.count) }
+        var sumSquares: Double = 0
+        for v in vector {
+            guard v.isFinite else { throw GalleryError.nonFinite(row: row) }
+            sumSquares += Double(v) * Double(v)
+        }
+        guard sumSquares > 0, sumSquares.isFinite else { throw GalleryError.zeroVector(row: row) }
+        let scale = Float(1 / sumSquares.squareRoot())
+        return vector.map { $0 * scale }
+    }
+
+    /// Checks and normalises `queries`, returning them as one row-major `Q × dim` buffer.
+    static func queryMatrix(_ queries: [[Float]], dim: Int) throws -> [Float] {
+        var flat = [Float]()
+        flat.reserveCapacity(queries.count * dim)
+        for (row, query) in queries.enumerated() {
+            flat += try unitVector(query, dim: dim, row: row)
+        }
+        return flat
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import Gallery
+
+@Suite struct SearchTests {
+    /// A gallery of `identities` random identities with 1–4 templates each.
+    func randomGallery(dim: Int, identities: Int, seed: UInt64) -> (rows: [[Float]], ids: [Int64]) {
+        var random = SyntheticVectors(dim: dim, seed: seed)
+        var rows: [[Float]] = [], ids: [Int64] = []
+        for identity in 0..<identities {
+            let centre = random.unitVector()
+            for _ in 0..<(1 + Int(random.nextUInt64() % 4)) {
+                rows.append(random.sample(around: centre, noise: 1.5))
+                ids.append(Int64(identity + 1))
+            }
+        }
+        return (rows, ids)
+    }
+
+    @Test(arguments: [1, 3, 4, 16, 70], [1, 5, 10])
+    func kernelEqualsBruteForce(queryCount: Int, k: Int) {
+        let dim = 64
+        let (rows, ids) = randomGallery(dim: dim, identities: 3000, seed: UInt64(queryCount * 100 + k))
+        let matrix = EmbeddingMatrix(dim: dim, storage: .float32)
+        for (i, row) in rows.enumerated() { matrix.append(row, templateID: Int64(i + 1), identityID: ids[i]) }
+        var random = SyntheticVectors(dim: dim, seed: 99)
+        let queries = (0..<queryCount).map { q in
+            q % 2 == 0 ? random.sample(around: rows[q * 7], noise: 0.5) : random.unitVector()
+        }
+        let flat = queries.flatMap { $0 }
+        let heaps = flat.withUnsafeBufferPointer {
+            SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: queryCount, k: k)
+        }
+        for q in 0..<queryCount {
+            let expected = bruteForceTopK(rows: rows, identities: ids, query: queries[q], k: k)
+            let got = heaps[q].ranked()
+            #expect(got.count == expected.count)
+            #expect(Set(got.map(\.identity)).count == got.count, "an identity appears once")
+            for (g, e) in zip(got, expected) {
+                #expect(abs(g.score - e.1) < 1e-5, "scores agree with brute force")
+            }
+            // Identities equal except where scores tie within float rounding.
+            let gotIDs = got.map(\.identity), expectedIDs = expected.map(\.0)
+            if gotIDs != expectedIDs {
+                for (g, e) in zip(got, expected) where g.identity != e.0 { #expect(abs(g.score - e.1) < 1e-5) }
+            }
+            // The best template reported is one of that identity's and scores as reported.
+            for hit in got {
+                let row = Int(hit.template) - 1
+                #expect(ids[row] == hit.identity)
+                let score = zip(rows[row], queries[q]).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                #expect(abs(score - hit.score) < 1e-5)
+            }
+        }
+    }
+
+    @Test(arguments: [1, 2, 32])
+    func float16StorageKeepsRecall(queryCount: Int) {
+        let dim = 128
+        let (rows, ids) = randomGallery(dim: dim, identities: 4000, seed: 7)
+        let exact = EmbeddingMatrix(dim: dim, storage: .float32)
+        let half = EmbeddingMatrix(dim: dim, storage: .float16)
+        for (i, row) in rows.enumerated() {
+            exact.append(row, templateID: Int64(i + 1), identityID: ids[i])
+            half.append(row, templateID: Int64(i + 1), identityID: ids[i])
+        }
+        var random = SyntheticVectors(dim: dim, seed: 5)
+        let queries = (0..<queryCount).flatMap { _ in random.unitVector() }
+        let (a, b) = queries.withUnsafeBufferPointer {
+            (SearchKernel.search(exact, queries: $0.baseAddress!, queryCount: queryCount, k: 10),
+             SearchKernel.search(half, queries: $0.baseAddress!, queryCount: queryCount, k: 10))
+        }
+        var overlap = 0
+        for q in 0..<queryCount {
+            let exactTop = a[q].ranked(), halfTop = b[q].ranked()
+            overlap += Set(exactTop.map(\.identity)).intersection(halfTop.map(\.identity)).count
+            for (x, y) in zip(exactTop, halfTop) { #expect(abs(x.score - y.score) < 2e-3) }
+        }
+        #expect(Double(overlap) / Double(10 * queryCount) >= 0.97)
+    }
+
+    @Test func identityAggregationUsesBestTemplate() throws {
+        let dir = TemporaryDirectory()
+        let gallery = try Gallery.create(at: dir.path("g.sqlite"), model: .init(name: "toy", dim: 3))
+        try gallery.add([
+            NewTemplate(identity: "ann", vector: [1, 0, 0]),
+            NewTemplate(identity: "ann", vector: [0.6, 0.8, 0]),
+            NewTemplate(identity: "ann", vector: [0, 1, 0]),
+            NewTemplate(identity: "bob", vector: [0.8, 0.6, 0]),
+        ])
+        let result = try gallery.search([[0, 1, 0]], k: 5)[0]
+        #expect(result.candidates.map(\.identity) == ["ann", "bob"])
+        #expect(abs(result.candidates[0].cosine - 1) < 1e-6)
+        #expect(abs(result.candidates[1].cosine - 0.6) < 1e-6)
+        #expect(abs(result.candidates[1].angle - 53.130) < 1e-2)
+    }
+
+    @Test func openSetRejectsBelowThreshold() throws {
+        let dir = TemporaryDirectory()
+        let gallery = try Gallery.create(at: dir.path("g.sqlite"), model: .init(name: "toy", dim: 2))
+        try gallery.add([NewTemplate(identity: "ann", vector: [1, 0]), NewTemplate(identity: "bob", vector: [0, 1])])
+        let near = try gallery.search([[0.95, 0.05]], k: 2, threshold: 0.9)[0]
+        #expect(near.identified == "ann")
+        let far = try gallery.search([[1, 1]], k: 2, threshold: 0.9)[0]
+        #expect(far.identified == nil)
+        #expect(far.decision == "unknown")
+        #expect(far.candidates.count == 2, "candidates are listed even when unknown")
+        try gallery.setThreshold(0.5)
+        #expect(try gallery.search([[1, 1]], k: 1)[0].identified != nil)
+        #expect(try gallery.threshold() == 0.5)
+    }
+
+    @Test func badQueriesNameTheRow() throws {
+        let dir = TemporaryDirectory()
+        let gallery = try Gallery.create(at: dir.path("g.sqlite"), model: .init(name: "toy", dim: 2))
+        try gallery.add([NewTemplate(identity: "ann", vector: [1, 0])])
+        #expect(throws: GalleryError.wrongDimension(row: 1, expected: 2, got: 3)) {
+            try gallery.search([[1, 0], [1, 0, 0]], k: 1)
+        }
+        #expect(throws: GalleryError.nonFinite(row: 0)) { try gallery.search([[.nan, 0]], k: 1) }
+        #expect(throws: GalleryError.nonFinite(row: 2)) { try gallery.search([[1, 0], [0, 1], [.infinity, 0]], k: 1) }
+        #expect(throws: GalleryError.zeroVector(row: 0)) { try gallery.search([[0, 0]], k: 1) }
+        #expect(throws: GalleryError.self) { try gallery.search([[1, 0]], k: 0) }
+        #expect(throws: GalleryError.zeroVector(row: 1)) {
+            try gallery.add([NewTemplate(identity: "x", vector: [1, 1]), NewTemplate(identity: "y", vector: [0, 0])])
+        }
+        #expect(throws: GalleryError.emptyIdentity(row: 0)) { try gallery.add([NewTemplate(identity: "", vector: [1, 1])]) }
+        #expect(gallery.templateCount == 1, "a failed batch adds nothing")
+        #expect(try gallery.identities().map(\.key) == ["ann"])
+    }
+
+    @Test func emptyGalleryAnswersUnknown() throws {
+        let dir = TemporaryDirectory()
+        let gallery = try Gallery.create(at: dir.path("g.sqlite"), model: .init(name: "toy", dim: 4))
+        let result = try gallery.search([[1, 2, 3, 4]], k: 3)[0]
+        #expect(result.candidates.isEmpty)
+        #expect(result.decision == "unknown")
+    }
+}
