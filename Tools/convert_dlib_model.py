@@ -187,24 +187,33 @@ class Reader:
         ldexp = math.ldexp
         append = out.append
         for _ in range(count):
-            vals = []
-            for _half in (0, 1):
-                if p >= n:
-                    self.p = p
-                    self.fail("unexpected end of file (truncated?)")
-                c = b[p]
-                k = c & 0x0F
-                if c & 0x70 or k > 8 or p + 1 + k > n:
-                    self.p = p
-                    self.fail(f"invalid or truncated integer (control byte 0x{c:02x})")
-                v = frombytes(b[p + 1 : p + 1 + k], "little")
-                vals.append(-v if c & 0x80 else v)
-                p += 1 + k
-            m, e = vals
-            if e >= 32000:
-                append((math.inf, -math.inf, math.nan)[e - 32000] if e <= 32002 else ldexp(m, e))
+            # mantissa
+            c = b[p] if p < n else 0xFF
+            k = c & 0x0F
+            q = p + 1 + k
+            if c & 0x70 or k > 8 or q > n:
+                self.p = p
+                self.fail("invalid or truncated integer (truncated file?)")
+            m = frombytes(b[p + 1 : q], "little")
+            if c & 0x80:
+                m = -m
+            # exponent
+            c = b[q] if q < n else 0xFF
+            k = c & 0x0F
+            p = q + 1 + k
+            if c & 0x70 or k > 8 or p > n:
+                self.p = q
+                self.fail("invalid or truncated integer (truncated file?)")
+            e = frombytes(b[q + 1 : p], "little")
+            if c & 0x80:
+                e = -e
+            if -1200 < e < 1100 and m.bit_length() <= 64:
+                append(ldexp(m, e))  # array('f') rounds to float32 (exact for float-origin values)
+            elif 32000 <= e <= 32002:
+                append((math.inf, -math.inf, math.nan)[e - 32000])
             else:
-                append(ldexp(m, e))
+                self.p = q
+                self.fail(f"float out of range (mantissa {m}, exponent {e})")
         self.p = p
 
     def bool(self) -> bool:
@@ -588,17 +597,11 @@ def parse_shape_predictor(data: bytes):
         r.floats32(2 * P, deltas)
     if r.p != r.n:
         r.fail(f"{r.n - r.p} unexpected bytes after the model")
-    for i in range(0, len(split_idx)):
-        if split_idx[i] >= P:
-            raise DlibFormatError(f"split feature index {split_idx[i]} >= {P} feature pixels")
-    for v in (*split_thresh, *leaves, *deltas, *init):
-        if not math.isfinite(v):
-            raise DlibFormatError("non-finite value in the shape predictor")
-        break  # (spot check; a full scan is done below with min/max)
-    lo = min(min(split_thresh), min(leaves), min(deltas), min(init))
-    hi = max(max(split_thresh), max(leaves), max(deltas), max(init))
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise DlibFormatError("non-finite value in the shape predictor")
+    if split_idx and max(split_idx) >= P:
+        raise DlibFormatError(f"split feature index {max(split_idx)} >= {P} feature pixels")
+    for name, values in (("initial shape", init), ("thresholds", split_thresh), ("leaves", leaves), ("deltas", deltas)):
+        if not all(map(math.isfinite, values)):
+            raise DlibFormatError(f"non-finite value in the shape predictor's {name}")
     depth = (S + 1).bit_length() - 1
     tensors = {
         "initial_shape": Tensor("F32", (L, 2), init.tobytes()),
