@@ -49,7 +49,7 @@ enum VectorFiles {
             var vector = [Float]()
             vector.reserveCapacity(numbers.count)
             for number in numbers {
-                guard let value = number as? NSNumber, !(number is Bool) else {
+                guard let value = number as? NSNumber, String(cString: value.objCType) != "c" else {
                     throw VectorFileError.badLine(file: path, line: lineNumber, reason: "\"vector\" holds a non-number")
                 }
                 vector.append(value.floatValue)
