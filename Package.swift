@@ -14,6 +14,7 @@ let package = Package(
     name: "SphereGallery",
     products: [
         .executable(name: "sphere-gallery", targets: ["SphereGalleryCLI"]),
+        .executable(name: "sphere-gallery-bench", targets: ["SphereGalleryBench"]),
         .library(name: "Gallery", targets: ["Gallery"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "FaceEmbedding", targets: ["FaceEmbedding"]),
@@ -46,6 +47,10 @@ let package = Package(
                 "Gallery", "FaceEmbedding", "Imaging", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(
+            name: "SphereGalleryBench",
+            dependencies: ["Gallery", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: numeric),
 
         .testTarget(name: "GalleryTests", dependencies: ["Gallery"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),

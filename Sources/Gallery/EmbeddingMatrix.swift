@@ -15,11 +15,16 @@ public enum VectorStorage: String, Sendable, CaseIterable {
 /// float16 rows of unit norm), with the template id and identity id of each row in
 /// parallel arrays. Rows are unordered: removal moves the last row into the hole.
 ///
+/// The in-memory index a `Gallery` searches (like a FAISS flat index): rows can be
+/// added, removed by identity or template, and searched with `search(_:count:k:)`.
 /// Not thread-safe by itself: `Gallery` guards it with a reader–writer lock.
-final class EmbeddingMatrix: @unchecked Sendable {
-    let dim: Int
-    let storage: VectorStorage
-    private(set) var count = 0
+public final class EmbeddingMatrix: @unchecked Sendable {
+    /// Values per row.
+    public let dim: Int
+    /// How rows are held.
+    public let storage: VectorStorage
+    /// Rows held.
+    public private(set) var count = 0
     private var capacity = 0
     private(set) var base: UnsafeMutableRawPointer
     /// Template id of each row (`count` valid).
@@ -30,7 +35,8 @@ final class EmbeddingMatrix: @unchecked Sendable {
     var templateIDs: UnsafeBufferPointer<Int64> { UnsafeBufferPointer(start: templateIDPointer, count: count) }
     var identityIDs: UnsafeBufferPointer<Int64> { UnsafeBufferPointer(start: identityIDPointer, count: count) }
 
-    init(dim: Int, storage: VectorStorage) {
+    /// An empty matrix of `dim`-value rows.
+    public init(dim: Int, storage: VectorStorage) {
         self.dim = dim
         self.storage = storage
         self.base = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
@@ -58,7 +64,7 @@ final class EmbeddingMatrix: @unchecked Sendable {
     }
 
     /// Makes room for `total` rows without further reallocation.
-    func reserve(_ total: Int) {
+    public func reserve(_ total: Int) {
         guard total > capacity else { return }
         let newBase = UnsafeMutableRawPointer.allocate(byteCount: max(total * rowBytes, 64), alignment: 64)
         if count > 0 { newBase.copyMemory(from: base, byteCount: count * rowBytes) }
@@ -76,7 +82,7 @@ final class EmbeddingMatrix: @unchecked Sendable {
     }
 
     /// Appends one row given as `dim` float32 values (already of unit norm).
-    func append(_ vector: UnsafePointer<Float>, templateID: Int64, identityID: Int64) {
+    public func append(_ vector: UnsafePointer<Float>, templateID: Int64, identityID: Int64) {
         appendRaw(UnsafeRawPointer(vector), templateID: templateID, identityID: identityID)
     }
 
@@ -107,18 +113,18 @@ final class EmbeddingMatrix: @unchecked Sendable {
 
     /// Removes every row whose identity id is in `identities`; returns how many went.
     @discardableResult
-    func removeRows(identities: Set<Int64>) -> Int {
+    public func removeRows(identities: Set<Int64>) -> Int {
         removeRows { _, identity in identities.contains(identity) }
     }
 
     /// Removes every row whose template id is in `templates`; returns how many went.
     @discardableResult
-    func removeRows(templates: Set<Int64>) -> Int {
+    public func removeRows(templates: Set<Int64>) -> Int {
         removeRows { template, _ in templates.contains(template) }
     }
 
     /// Removes all rows.
-    func removeAll() {
+    public func removeAll() {
         count = 0
     }
 
@@ -144,4 +150,25 @@ final class EmbeddingMatrix: @unchecked Sendable {
 
     /// The row of a template id, if present (a linear scan).
     func row(ofTemplate id: Int64) -> Int? { templateIDs.firstIndex(of: id) }
+
+    /// Bytes held by the rows.
+    public var bytes: Int { count * rowBytes }
+
+    /// The `k` best identities of each query (each scored by its best template), best first.
+    /// - Parameters:
+    ///   - queries: `queryCount × dim` row-major float32, each of unit norm.
+    public func search(_ queries: UnsafePointer<Float>, count queryCount: Int, k: Int) -> [[IndexHit]] {
+        SearchKernel.search(self, queries: queries, queryCount: queryCount, k: k).map { heap in
+            heap.ranked().map { IndexHit(identityID: $0.identity, cosine: $0.score, templateID: $0.template) }
+        }
+    }
+}
+
+/// One identity found by `EmbeddingMatrix.search`.
+public struct IndexHit: Sendable, Equatable {
+    public var identityID: Int64
+    /// Cosine of the query with the identity's best template.
+    public var cosine: Float
+    /// That template.
+    public var templateID: Int64
 }

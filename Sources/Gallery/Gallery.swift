@@ -132,19 +132,16 @@ public final class Gallery: Sendable {
         let flat = try VectorCheck.queryMatrix(queries, dim: model.dim)
         let threshold = try threshold ?? self.threshold()
         try refreshIfChanged()
-        let ranked: [[(identity: Int64, score: Float, template: Int64)]] = lock.withReadLock {
-            flat.withUnsafeBufferPointer { buffer in
-                SearchKernel.search(state.matrix, queries: buffer.baseAddress!, queryCount: queries.count, k: k)
-                    .map { $0.ranked() }
-            }
+        let ranked = lock.withReadLock {
+            flat.withUnsafeBufferPointer { state.matrix.search($0.baseAddress!, count: queries.count, k: k) }
         }
-        let names = try store.identityNames(Array(Set(ranked.flatMap { $0.map(\.identity) })))
+        let names = try store.identityNames(Array(Set(ranked.flatMap { $0.map(\.identityID) })))
         return ranked.map { list in
             let candidates = list.map { hit in
-                Candidate(identity: names[hit.identity]?.key ?? "#\(hit.identity)",
-                          displayName: names[hit.identity]?.displayName ?? "",
-                          identityID: hit.identity, cosine: hit.score, angle: hit.score.angleDegrees,
-                          templateID: hit.template)
+                Candidate(identity: names[hit.identityID]?.key ?? "#\(hit.identityID)",
+                          displayName: names[hit.identityID]?.displayName ?? "",
+                          identityID: hit.identityID, cosine: hit.cosine, angle: hit.cosine.angleDegrees,
+                          templateID: hit.templateID)
             }
             let best = candidates.first
             let accepted = best.map { threshold == nil || $0.cosine >= threshold! } ?? false
@@ -164,7 +161,7 @@ public final class Gallery: Sendable {
     public func stats() throws -> GalleryStats {
         let (identities, templates) = try store.counts()
         let fileBytes = (GalleryStore.fileSize(path) ?? 0) + (GalleryStore.fileSize(path + "-wal") ?? 0)
-        let memory = lock.withReadLock { state.matrix.count * state.matrix.rowBytes }
+        let memory = lock.withReadLock { state.matrix.bytes }
         return GalleryStats(model: model.name, dim: model.dim, identities: identities, templates: templates,
                             fileBytes: fileBytes, memoryBytes: memory, storage: storage.rawValue,
                             threshold: try threshold())

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Gallery
+
+/// 1:N search speed on random unit vectors, the same work as `search_peers.py run`.
+struct SearchBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search", abstract: "Queries/s of exact top-k identity search on random unit vectors.")
+
+    @Option var d = 512
+    @Option var n = 100_000
+    @Option(help: "Comma-separated query batch sizes.") var q = "1,16,256"
+    @Option var k = 10
+    @Option(help: "Comma-separated storages: f32,f16.") var storage = "f32"
+    @Option(help: "Timed runs per point (the median is reported).") var runs = 7
+    @Option var warmup = 1
+    @Option var seed: UInt64 = 0
+
+    func run() throws {
+        let batches = q.split(separator: ",").compactMap { Int($0) }
+        let storages = try storage.split(separator: ",").map {
+            guard let s = VectorStorage(rawValue: String($0)) else { throw ValidationError("unknown storage \($0)") }
+            return s
+        }
+        var random = SyntheticVectors(dim: d, seed: seed)
+        let data = UnsafeMutablePointer<Float>.allocate(capacity: n * d)
+        defer { data.deallocate() }
+        let buildTime = measure { random.fillUnitRows(data, count: n) }
+        let maxQ = batches.max() ?? 1
+        var queries = [Float](repeating: 0, count: maxQ * d)
+        queries.withUnsafeMutableBufferPointer { random.fillUnitRows($0.baseAddress!, count: maxQ) }
+
+        var exact: [Int: [[IndexHit]]] = [:]
+        for storage in storages {
+            let matrix = EmbeddingMatrix(dim: d, storage: storage)
+            matrix.reserve(n)
+            let addTime = measure {
+                for i in 0..<n { matrix.append(data + i * d, templateID: Int64(i + 1), identityID: Int64(i + 1)) }
+            }
+            for batch in batches {
+                var hits: [[IndexHit]] = []
+                let timings = queries.withUnsafeBufferPointer { buffer -> [Double] in
+                    for _ in 0..<warmup { _ = matrix.search(buffer.baseAddress!, count: batch, k: k) }
+                    return (0..<runs).map { _ in measure { hits = matrix.search(buffer.baseAddress!, count: batch, k: k) } }
+                }
+                let before = CPUSnapshot.now()
+                _ = before
+                if storage == .float32 { exact[batch] = hits }
+                let recall = exact[batch].map { reference in
+                    zip(reference, hits).reduce(0.0) { sum, pair in
+                        sum + Double(Set(pair.0.map(\.identityID)).intersection(pair.1.map(\.identityID)).count) / Double(k)
+                    } / Double(batch)
+                }
+                let latency = median(timings)
+                printJSONLine([
+                    "tool": "sphere-gallery", "storage": storage.rawValue, "d": d, "n": n, "q": batch, "k": k,
+                    "qps": Double(batch) / latency, "lat_ms": latency * 1000, "runs_ms": timings.map { $0 * 1000 },
+                    "recall10": recall ?? NSNull(), "memory_mb": Double(matrix.bytes) / 1_048_576,
+                    "build_s": buildTime + addTime,
+                ])
+            }
+        }
+    }
+}
