@@ -40,8 +40,8 @@ public enum Alignment {
         let m = try cropToSource(landmarks: landmarks, template: template)
         switch template.convention {
         case .opencv:
-            return try image.warpedAffine(outputToSource: m, width: template.width, height: template.height,
-                                          border: .constant(0), rounding: .nearest)
+            return try image.warpedAffineOpenCV(outputToSource: m, width: template.width, height: template.height,
+                                                borderValue: 0)
         case .dlibChip:
             return try image.warpedAffine(outputToSource: m, width: template.width, height: template.height,
                                           border: .zeroUnlessInside, rounding: .truncate)

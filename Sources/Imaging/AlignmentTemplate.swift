@@ -7,8 +7,8 @@ public struct AlignmentTemplate: Sendable, Equatable {
     /// How the fitted similarity becomes the crop→image map and how pixels are sampled.
     public enum Convention: Sendable, Equatable {
         /// SphereFace / OpenCV: crop pixel `(x, y)` samples the image at `S(x, y)` where `S` is the
-        /// least-squares template→image similarity; bilinear, rounded to nearest, outside = 0 blended
-        /// (`cv2.warpAffine` defaults).
+        /// least-squares template→image similarity; bilinear in OpenCV 5's Float32 arithmetic
+        /// (`Image.warpedAffineOpenCV`), outside = 0 blended (`cv2.warpAffine` defaults).
         case opencv
         /// dlib `get_face_chip_details` + `extract_image_chip`: the fitted similarity `S` (scale `s`) is
         /// turned into an extraction rectangle centred at `S(w/2, h/2)` of size `(w·s − 1)×(h·s − 1)`, whose

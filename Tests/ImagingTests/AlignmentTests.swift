@@ -18,6 +18,7 @@ struct AlignmentTests {
         let images = json["images"] as? [String: [String: Any]] ?? [:]
         #expect(images.count == 12)
         var worstMatrix = 0.0, worstInverse = 0.0, worstPixel = 0, worstMean = 0.0, differing = 0, total = 0
+        var fixedWorst = 0, fixedDiffering = 0
         for (id, entry) in images.sorted(by: { $0.key < $1.key }) {
             let source = try ImageDecoder.decode(contentsOf: Shared.path("testvectors/mtcnn/images/\(id).png"))
             let landmarks = points(entry["landmarks"])
@@ -28,15 +29,21 @@ struct AlignmentTests {
             for (x, y) in zip(cropToSource.matrix.joined(), refInverse.matrix.joined()) { worstInverse = max(worstInverse, abs(x - y)) }
             for (x, y) in zip(m.matrix.joined(), refM.matrix.joined()) { worstMatrix = max(worstMatrix, abs(x - y)) }
 
-            let crop = try align(source, landmarks: landmarks, template: .sphereFace96x112)
+            let crop = try source.warpedAffine(outputToSource: cropToSource, width: 96, height: 112)
             let reference = try ImageDecoder.decode(contentsOf: Shared.path("testvectors/alignment/crops/\(id).png"))
             #expect(crop.width == 96 && crop.height == 112)
             let d = imageDiff(crop, reference)
             worstPixel = max(worstPixel, d.max); worstMean = max(worstMean, d.mean)
             differing += d.differing; total += crop.pixels.count
             #expect(d.max <= 1, "\(id): crop max abs diff \(d.max)")
+            let fixed = try align(source, landmarks: landmarks, template: .sphereFace96x112)
+            #expect(fixed == (try source.warpedAffineOpenCV(outputToSource: cropToSource, width: 96, height: 112)))
+            let df = imageDiff(fixed, reference)
+            #expect(df.max == 0, "\(id): align() crop differs from OpenCV's in \(df.differing) bytes (max \(df.max))")
+            fixedWorst = max(fixedWorst, df.max); fixedDiffering += df.differing
         }
-        print("[ImagingTests] SphereFace alignment: matrix M max abs diff \(worstMatrix), crop->src max abs diff \(worstInverse), crop max abs diff \(worstPixel), worst mean \(worstMean), differing bytes \(differing)/\(total)")
+        print("[ImagingTests] SphereFace alignment (double-precision warp): matrix M max abs diff \(worstMatrix), crop->src max abs diff \(worstInverse), crop max abs diff \(worstPixel), worst mean \(worstMean), differing bytes \(differing)/\(total)")
+        print("[ImagingTests] SphereFace alignment, align() with OpenCV-5 Float32 warp: crop max abs diff \(fixedWorst), differing bytes \(fixedDiffering)")
         #expect(worstMatrix < 1e-9 && worstInverse < 1e-9)
         #expect(Double(differing) / Double(total) <= 1e-4)
     }

@@ -74,6 +74,14 @@ struct ResizeWarpTests {
             try img.warpedAffine(outputToSource: AffineTransform(a: .nan, b: 0, tx: 0, c: 0, d: 1, ty: 0), width: 4, height: 4)
         }
         #expect(throws: ImagingError.self) { try AffineTransform(a: 1, b: 2, tx: 0, c: 2, d: 4, ty: 0).inverted() }
+        // OpenCV-arithmetic variant: identity, half-pixel shift with a constant border, far away, NaN.
+        #expect(try img.warpedAffineOpenCV(outputToSource: .identity, width: 16, height: 12) == img)
+        let cv = try line.warpedAffineOpenCV(outputToSource: shift, width: 3, height: 1, borderValue: 0)
+        #expect(cv.pixels[0] == 15 && cv.pixels[3] == 26 && cv.pixels[6] == 16)           // 15.5 → 16 (half to even)
+        #expect(try img.warpedAffineOpenCV(outputToSource: far, width: 4, height: 4, borderValue: 9).pixels.allSatisfy { $0 == 9 })
+        #expect(throws: ImagingError.self) {
+            try img.warpedAffineOpenCV(outputToSource: AffineTransform(a: 1, b: 0, tx: .infinity, c: 0, d: 1, ty: 0), width: 4, height: 4)
+        }
     }
 
     @Test("planar conversion, normalisation and crops")
