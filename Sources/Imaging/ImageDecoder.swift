@@ -80,7 +80,7 @@ public enum ImageDecoder {
         if isDir.boolValue { throw ImagingError.unreadable(file: path, reason: "it is a directory") }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw ImagingError.unreadable(file: path, reason: error.localizedDescription)
         }
