@@ -50,8 +50,9 @@ public struct Image: Sendable, Equatable, Hashable {
         self.pixels = pixels
     }
 
-    /// The (R, G, B) value at column `x`, row `y` (0-based; must be inside the image).
-    public func pixel(x: Int, y: Int) -> (r: UInt8, g: UInt8, b: UInt8) {
+    /// The (R, G, B) value at column `x`, row `y` (0-based), or nil outside the image.
+    public func pixel(x: Int, y: Int) -> (r: UInt8, g: UInt8, b: UInt8)? {
+        guard x >= 0, y >= 0, x < width, y < height else { return nil }
         let i = (y * width + x) * 3
         return (pixels[i], pixels[i + 1], pixels[i + 2])
     }

@@ -38,7 +38,7 @@ func quadrants(width: Int, height: Int) -> Image {
 
 /// The colour name of a pixel of a (lossy) quadrant image.
 func colourName(_ img: Image, _ x: Int, _ y: Int) -> String {
-    let p = img.pixel(x: x, y: y)
+    guard let p = img.pixel(x: x, y: y) else { return "outside" }
     switch (p.r > 128, p.g > 128, p.b > 128) {
     case (true, false, false): return "red"
     case (false, true, false): return "green"
@@ -122,7 +122,7 @@ struct JPEGDecoderTests {
         let image = try ImageDecoder.decode(bytes: jpeg, name: "cmyk.jpg")
         #expect(image.width == w && image.height == hh)
         for (x, ink) in [(4, inks[0]), (w - 5, inks[1])] {
-            let p = image.pixel(x: x, y: hh / 2)
+            let p = image.pixel(x: x, y: hh / 2)!
             let expected = (0..<3).map { Double(ink[$0] * ink[3]) / 255 }
             #expect(abs(Double(p.r) - expected[0]) <= 3 && abs(Double(p.g) - expected[1]) <= 3 && abs(Double(p.b) - expected[2]) <= 3,
                     "pixel \(p) expected ≈ \(expected)")

@@ -30,6 +30,6 @@ struct PNMDecoderTests {
         let p1 = try ImageDecoder.decode(bytes: Array("P1 3 1\n101".utf8), name: "b.pbm")
         #expect(p1.pixels == [0, 0, 0, 255, 255, 255, 0, 0, 0])
         let p4 = try ImageDecoder.decode(bytes: Array("P4 10 1\n".utf8) + [0b1010_0000, 0b0100_0000], name: "b4.pbm")
-        #expect(p4.width == 10 && p4.pixel(x: 0, y: 0).r == 0 && p4.pixel(x: 1, y: 0).r == 255 && p4.pixel(x: 9, y: 0).r == 0)
+        #expect(p4.width == 10 && p4.pixel(x: 0, y: 0)?.r == 0 && p4.pixel(x: 1, y: 0)?.r == 255 && p4.pixel(x: 9, y: 0)?.r == 0 && p4.pixel(x: 10, y: 0) == nil)
     }
 }
