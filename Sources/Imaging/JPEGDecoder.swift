@@ -5,8 +5,9 @@ import CTurboJPEG
 /// Settings are the library defaults (accurate integer IDCT, fancy upsampling), which give exactly the
 /// pixels of Pillow (`PIL.Image.open(f).convert("RGB")`), itself built on libjpeg-turbo. Grey JPEGs are
 /// replicated into R = G = B; CMYK/YCCK JPEGs (Adobe-inverted, as libjpeg stores them) become
-/// RGB with `R = C·K/255` (likewise G from M, B from Y), as Pillow does. Progressive JPEGs are limited to
-/// 500 scans so a hostile file cannot make decoding take unbounded time.
+/// RGB with `R = C·K/255` (likewise G from M, B from Y), as Pillow does. Decoding uses
+/// `TJFLAG_LIMITSCANS`, so a progressive JPEG with an absurd number of scans (a known way to make a small
+/// file take minutes to decode) is an error instead of a hang.
 public enum JPEGDecoder {
     /// Decodes JPEG bytes; `name` is used in error messages.
     public static func decode(bytes: [UInt8], name: String, options: DecodeOptions = .default) throws -> Image {
@@ -24,7 +25,11 @@ public enum JPEGDecoder {
 
         var w: Int32 = 0, h: Int32 = 0, subsamp: Int32 = 0, colorspace: Int32 = 0
         if tjDecompressHeader3(handle, base, UInt(bytes.count), &w, &h, &subsamp, &colorspace) != 0 {
-            throw ImagingError.corrupt(file: name, format: "JPEG", detail: message(handle))
+            let msg = message(handle)
+            if msg.localizedCaseInsensitiveContains("unsupported") {
+                throw ImagingError.unsupported(file: name, detail: "JPEG: \(msg)")
+            }
+            throw ImagingError.corrupt(file: name, format: "JPEG", detail: msg)
         }
         let width = Int(w), height = Int(h)
         try options.checkSize(width: width, height: height, file: name, format: .jpeg)
