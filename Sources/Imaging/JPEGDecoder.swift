@@ -26,7 +26,7 @@ public enum JPEGDecoder {
         var w: Int32 = 0, h: Int32 = 0, subsamp: Int32 = 0, colorspace: Int32 = 0
         if tjDecompressHeader3(handle, base, UInt(bytes.count), &w, &h, &subsamp, &colorspace) != 0 {
             let msg = message(handle)
-            if msg.localizedCaseInsensitiveContains("unsupported") {
+            if msg.contains("Unsupported JPEG data precision") || msg.contains("Unsupported JPEG process") {
                 throw ImagingError.unsupported(file: name, detail: "JPEG: \(msg)")
             }
             throw ImagingError.corrupt(file: name, format: "JPEG", detail: msg)
