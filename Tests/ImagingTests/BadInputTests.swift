@@ -92,6 +92,17 @@ struct BadInputTests {
         }
     }
 
+    @Test("a JPEG process libjpeg-turbo cannot decode (lossless SOF3) is .unsupported")
+    func unsupportedJPEG() throws {
+        var j = Self.jpeg
+        guard let sof = (2..<(j.count - 1)).first(where: { j[$0] == 0xFF && j[$0 + 1] == 0xC0 }) else {
+            Issue.record("no SOF0 marker"); return
+        }
+        j[sof + 1] = 0xC3
+        let e = try decodeError(j, name: "lossless.jpg")
+        guard case .unsupported = e else { Issue.record("lossless.jpg: \(String(describing: e))"); return }
+    }
+
     @Test("images above the pixel limit are refused from the header (decompression bombs)")
     func tooManyPixels() throws {
         // JPEG whose SOF claims 60000×60000 (3.6 GP > the 100 MP default): refused before decoding.
