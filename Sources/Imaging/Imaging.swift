@@ -1,1 +1,0 @@
-// The Imaging module. (Being built; see the issues.)
