@@ -1,3 +1,4 @@
+import Foundation
 import CBLAS
 
 /// Winograd F(2×2, 3×3) forward convolution for 3×3 stride-1 kernels (Lavin & Gray, 2016).
@@ -12,6 +13,8 @@ final class WinogradKernel {
     let version: Int
     let cin: Int
     let cout: Int
+    nonisolated(unsafe) static var budget = Int(ProcessInfo.processInfo.environment["NN_BUDGET"] ?? "") ?? (4 << 20)
+    nonisolated(unsafe) static var splitGemms = ProcessInfo.processInfo.environment["NN_SPLIT"] == "1"
 
     init(weight: Parameter) {
         let w = weight.value
@@ -49,7 +52,7 @@ final class WinogradKernel {
         let tpi = tilesH * tilesW
         let total = n * tpi
         // Tiles per group: V and M together stay near 4 M floats.
-        let group = max(min(total, 64), min(total, (4 << 20) / (16 * (cin + cout))))
+        let group = max(min(total, 64), min(total, WinogradKernel.budget / (16 * (cin + cout))))
         let v = TensorStorage(uninitializedCapacity: 16 * cin * group)
         let m = TensorStorage(uninitializedCapacity: 16 * cout * group)
         let xin = x.pointer, yout = out.pointer
@@ -60,74 +63,127 @@ final class WinogradKernel {
             let tc = min(group, total - t0)
             let vb = v.base, mb = m.base
             let vStride = cin * tc
-            // Input transform V[ξ][c][t] = (Bᵀ d B)_ξ
+            // Input transform V[ξ][c][t] = (Bᵀ d B)_ξ, one tile row at a time, vectorised over tiles:
+            // the 4 input rows are copied zero-padded, combined row-wise (Bᵀ d) as contiguous vectors,
+            // then split into even/odd columns for the column step ((Bᵀ d) B).
             Parallel.forEachChunk(cin, minimumPerThread: 1) { r in
+                let rowLen = 2 * (tilesW + 8) + 32
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 8 * rowLen)
+                defer { scratch.deallocate() }
+                let pr = scratch, br = scratch + 4 * rowLen
                 for c in r {
-                    for tl in 0..<tc {
-                        let t = t0 + tl
-                        let img = t / tpi, rem = t % tpi
-                        let th = rem / tilesW, tw = rem % tilesW
+                    forEachTileRow(t0: t0, count: tc, tilesW: tilesW, tpi: tpi) { img, th, twLo, twHi, tl0 in
                         let plane = xin + (img * cin + c) * h * w
-                        let y0 = th * 2 - ph, x0 = tw * 2 - pw
-                        var d = SIMD16<Float>()
-                        if y0 >= 0, x0 >= 0, y0 + 4 <= h, x0 + 4 <= w {
-                            for i in 0..<4 {
-                                let row = plane + (y0 + i) * w + x0
-                                d[i * 4] = row[0]; d[i * 4 + 1] = row[1]; d[i * 4 + 2] = row[2]; d[i * 4 + 3] = row[3]
+                        let y0 = th * 2 - ph
+                        let cnt = twHi - twLo
+                        let vecCnt = (cnt + 7) & ~7
+                        let len = 2 * vecCnt + 16      // columns x0 ..< x0 + len are read
+                        let x0 = 2 * twLo - pw
+                        let lo = max(0, -x0), hi = max(lo, min(len, w - x0))
+                        for i in 0..<4 {
+                            let dst = pr + i * rowLen
+                            let yy = y0 + i
+                            if yy < 0 || yy >= h || lo >= hi {
+                                dst.update(repeating: 0, count: len)
+                                continue
                             }
-                        } else {
-                            for i in 0..<4 {
-                                let yy = y0 + i
-                                if yy < 0 || yy >= h { continue }
-                                for j in 0..<4 {
-                                    let xx = x0 + j
-                                    if xx >= 0 && xx < w { d[i * 4 + j] = plane[yy * w + xx] }
-                                }
+                            if lo > 0 { dst.update(repeating: 0, count: lo) }
+                            (dst + lo).update(from: plane + yy * w + x0 + lo, count: hi - lo)
+                            if hi < len { (dst + hi).update(repeating: 0, count: len - hi) }
+                        }
+                        // rows: b0 = d0 − d2, b1 = d1 + d2, b2 = d2 − d1, b3 = d1 − d3
+                        var x = 0
+                        while x < len {
+                            let d0 = SIMD8<Float>.load(pr + x), d1 = SIMD8<Float>.load(pr + rowLen + x)
+                            let d2 = SIMD8<Float>.load(pr + 2 * rowLen + x), d3 = SIMD8<Float>.load(pr + 3 * rowLen + x)
+                            (d0 - d2).store(br + x)
+                            (d1 + d2).store(br + rowLen + x)
+                            (d2 - d1).store(br + 2 * rowLen + x)
+                            (d1 - d3).store(br + 3 * rowLen + x)
+                            x += 8
+                        }
+                        // columns over tile q: E[q] = b[2q], O[q] = b[2q+1], E[q+1], O[q+1]
+                        for k in 0..<4 {
+                            let b = br + k * rowLen
+                            let d0 = vb + (4 * k) * vStride + c * tc + tl0
+                            let d1 = d0 + vStride, d2 = d1 + vStride, d3 = d2 + vStride
+                            var q = 0
+                            while q + 8 <= cnt {
+                                let a = SIMD16<Float>.load(b + 2 * q), n = SIMD16<Float>.load(b + 2 * q + 2)
+                                let ea = a.evenHalf, oa = a.oddHalf, eb = n.evenHalf, ob = n.oddHalf
+                                (ea - eb).store(d0 + q)
+                                (oa + eb).store(d1 + q)
+                                (eb - oa).store(d2 + q)
+                                (oa - ob).store(d3 + q)
+                                q += 8
+                            }
+                            while q < cnt {
+                                let ea = b[2 * q], oa = b[2 * q + 1], eb = b[2 * q + 2], ob = b[2 * q + 3]
+                                d0[q] = ea - eb; d1[q] = oa + eb; d2[q] = eb - oa; d3[q] = oa - ob
+                                q += 1
                             }
                         }
-                        // rows: Bᵀ d
-                        let r0 = d.lowHalf.lowHalf, r1 = d.lowHalf.highHalf, r2 = d.highHalf.lowHalf, r3 = d.highHalf.highHalf
-                        let b0 = r0 - r2, b1 = r1 + r2, b2 = r2 - r1, b3 = r1 - r3
-                        // columns: (Bᵀ d) B
-                        let dst = vb + c * tc + tl
-                        @inline(__always) func cols(_ q: SIMD4<Float>, _ base: Int) {
-                            dst[(base + 0) * vStride] = q[0] - q[2]
-                            dst[(base + 1) * vStride] = q[1] + q[2]
-                            dst[(base + 2) * vStride] = q[2] - q[1]
-                            dst[(base + 3) * vStride] = q[1] - q[3]
-                        }
-                        cols(b0, 0); cols(b1, 4); cols(b2, 8); cols(b3, 12)
                     }
                 }
             }
-            for xi in 0..<16 {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(tc), Int32(cin),
-                            1, u.base + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(tc),
-                            0, mb + xi * cout * tc, Int32(tc))
+            let ub = u.base
+            if WinogradKernel.splitGemms {
+                Parallel.forEach(16) { xi in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(tc), Int32(cin),
+                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(tc),
+                                0, mb + xi * cout * tc, Int32(tc))
+                }
+            } else {
+                for xi in 0..<16 {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(tc), Int32(cin),
+                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(tc),
+                                0, mb + xi * cout * tc, Int32(tc))
+                }
             }
-            // Output transform Y = Aᵀ M A (+ bias)
+            // Output transform Y = Aᵀ M A (+ bias), vectorised over the tiles of a tile row.
             let mStride = cout * tc
             Parallel.forEachChunk(cout, minimumPerThread: 1) { r in
                 for co in r {
                     let b = biasP?[co] ?? 0
-                    for tl in 0..<tc {
-                        let src = mb + co * tc + tl
-                        var s = SIMD16<Float>()
-                        for xi in 0..<16 { s[xi] = src[xi * mStride] }
-                        let r0 = s.lowHalf.lowHalf, r1 = s.lowHalf.highHalf, r2 = s.highHalf.lowHalf, r3 = s.highHalf.highHalf
-                        let a0 = r0 + r1 + r2, a1 = r1 - r2 - r3
-                        let y00 = a0[0] + a0[1] + a0[2] + b, y01 = a0[1] - a0[2] - a0[3] + b
-                        let y10 = a1[0] + a1[1] + a1[2] + b, y11 = a1[1] - a1[2] - a1[3] + b
-                        let t = t0 + tl
-                        let img = t / tpi, rem = t % tpi
-                        let th = rem / tilesW, tw = rem % tilesW
-                        let oy = th * 2, ox = tw * 2
-                        let dst = yout + ((img * cout + co) * ho + oy) * wo + ox
-                        dst[0] = y00
-                        if ox + 1 < wo { dst[1] = y01 }
-                        if oy + 1 < ho {
-                            dst[wo] = y10
-                            if ox + 1 < wo { dst[wo + 1] = y11 }
+                    let bv = SIMD8<Float>(repeating: b)
+                    forEachTileRow(t0: t0, count: tc, tilesW: tilesW, tpi: tpi) { img, th, twLo, twHi, tl0 in
+                        let src = mb + co * tc + tl0
+                        let oy = th * 2
+                        let row0 = yout + ((img * cout + co) * ho + oy) * wo
+                        let hasRow1 = oy + 1 < ho
+                        let row1 = row0 + wo
+                        let cnt = twHi - twLo
+                        var q = 0
+                        // full vectors while the 16 output columns stay inside the row
+                        while q + 8 <= cnt && 2 * (twLo + q) + 16 <= wo {
+                            @inline(__always) func m(_ i: Int) -> SIMD8<Float> { SIMD8<Float>.load(src + i * mStride + q) }
+                            let a01 = m(1) + m(5) + m(9), a02 = m(2) + m(6) + m(10)
+                            let a11 = m(5) - m(9) - m(13), a12 = m(6) - m(10) - m(14)
+                            let y00 = m(0) + m(4) + m(8) + a01 + a02 + bv
+                            let y01 = a01 - a02 - (m(3) + m(7) + m(11)) + bv
+                            let ox = 2 * (twLo + q)
+                            interleave(y00, y01).store(row0 + ox)
+                            if hasRow1 {
+                                let y10 = m(4) - m(8) - m(12) + a11 + a12 + bv
+                                let y11 = a11 - a12 - (m(7) - m(11) - m(15)) + bv
+                                interleave(y10, y11).store(row1 + ox)
+                            }
+                            q += 8
+                        }
+                        while q < cnt {
+                            @inline(__always) func m(_ i: Int) -> Float { src[i * mStride + q] }
+                            let a00 = m(0) + m(4) + m(8), a01 = m(1) + m(5) + m(9)
+                            let a02 = m(2) + m(6) + m(10), a03 = m(3) + m(7) + m(11)
+                            let a10 = m(4) - m(8) - m(12), a11 = m(5) - m(9) - m(13)
+                            let a12 = m(6) - m(10) - m(14), a13 = m(7) - m(11) - m(15)
+                            let ox = 2 * (twLo + q)
+                            row0[ox] = a00 + a01 + a02 + b
+                            if ox + 1 < wo { row0[ox + 1] = a01 - a02 - a03 + b }
+                            if hasRow1 {
+                                row1[ox] = a10 + a11 + a12 + b
+                                if ox + 1 < wo { row1[ox + 1] = a11 - a12 - a13 + b }
+                            }
+                            q += 1
                         }
                     }
                 }
@@ -135,5 +191,45 @@ final class WinogradKernel {
             t0 += tc
         }
         return out
+    }
+}
+
+/// Calls `body(image, tileRow, firstTileColumn, endTileColumn, localIndexOfFirst)` for each tile-row
+/// segment of the global tile range `t0 ..< t0 + count` (tiles numbered image-major, then row, column).
+@inline(__always)
+func forEachTileRow(t0: Int, count: Int, tilesW: Int, tpi: Int, _ body: (Int, Int, Int, Int, Int) -> Void) {
+    var t = t0
+    let end = t0 + count
+    while t < end {
+        let img = t / tpi, rem = t % tpi
+        let th = rem / tilesW, tw = rem % tilesW
+        let n = min(tilesW - tw, end - t)
+        body(img, th, tw, tw + n, t - t0)
+        t += n
+    }
+}
+
+/// `(a0, b0, a1, b1, ..., a7, b7)`
+@inline(__always)
+func interleave(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD16<Float> {
+    SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+}
+
+extension SIMD8 where Scalar == Float {
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    @inline(__always) static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { load(UnsafePointer(p)) }
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD8<Float>.self)
+    }
+}
+
+extension SIMD16 where Scalar == Float {
+    @inline(__always) static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    }
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD16<Float>.self)
     }
 }
