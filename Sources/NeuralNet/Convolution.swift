@@ -1,5 +1,3 @@
-import CBLAS
-
 /// 2-D convolution (cross-correlation, as `torch.nn.Conv2d`) over NCHW input.
 ///
 /// - `weight`: `[outputChannels, inputChannels, kernelSize.0, kernelSize.1]` (OIHW)
@@ -108,8 +106,8 @@ public final class Conv2d: Module {
             let cols = nb * pixels
             im2col(x.pointer + i0 * inputChannels * d.h * d.w, images: nb, h: d.h, w: d.w, ho: d.ho, wo: d.wo, col: col.base)
             let dst = nb == 1 ? out.pointer + i0 * outputChannels * pixels : tmp!.base
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outputChannels), Int32(cols), Int32(k),
-                        1, weight.value.pointer, Int32(k), col.base, Int32(cols), 0, dst, Int32(cols))
+            Parallel.sgemm(transA: false, transB: false, m: outputChannels, n: cols, k: k, alpha: 1,
+                           a: weight.value.pointer, lda: k, b: col.base, ldb: cols, beta: 0, c: dst, ldc: cols)
             let biasP = bias?.value.pointer
             let outBase = out.pointer + i0 * outputChannels * pixels
             let oc = outputChannels
@@ -168,8 +166,8 @@ public final class Conv2d: Module {
                 }
             }
             // dW += dY · colᵀ
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(oc), Int32(k), Int32(cols),
-                        1, gm, Int32(cols), col.base, Int32(cols), 1, weight.grad.pointer, Int32(k))
+            Parallel.sgemm(transA: false, transB: true, m: oc, n: k, k: cols, alpha: 1,
+                           a: gm, lda: cols, b: col.base, ldb: cols, beta: 1, c: weight.grad.pointer, ldc: k)
             if let b = bias {
                 let bg = b.grad.pointer
                 for co in 0..<oc {
@@ -180,8 +178,8 @@ public final class Conv2d: Module {
                 }
             }
             // dcol = Wᵀ · dY, then scatter-add into dx
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(cols), Int32(oc),
-                        1, weight.value.pointer, Int32(k), gm, Int32(cols), 0, dcol.base, Int32(cols))
+            Parallel.sgemm(transA: true, transB: false, m: k, n: cols, k: oc, alpha: 1,
+                           a: weight.value.pointer, lda: k, b: gm, ldb: cols, beta: 0, c: dcol.base, ldc: cols)
             col2im(dcol.base, images: nb, h: d.h, w: d.w, ho: d.ho, wo: d.wo, dx: dx.pointer + i0 * inputChannels * d.h * d.w)
             i0 += nb
         }

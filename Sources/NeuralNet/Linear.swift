@@ -1,5 +1,3 @@
-import CBLAS
-
 /// Fully connected layer, `y = x Wᵀ + b` (as `torch.nn.Linear`).
 ///
 /// - `weight`: `[outputFeatures, inputFeatures]`, `bias`: `[outputFeatures]`
@@ -47,9 +45,9 @@ public final class Linear: Module {
         if let b = bias {
             for i in 0..<n { (y.pointer + i * outputFeatures).update(from: b.value.pointer, count: outputFeatures) }
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(outputFeatures), Int32(inputFeatures),
-                    1, xf.pointer, Int32(inputFeatures), weight.value.pointer, Int32(inputFeatures),
-                    bias == nil ? 0 : 1, y.pointer, Int32(outputFeatures))
+        Parallel.sgemm(transA: false, transB: true, m: n, n: outputFeatures, k: inputFeatures, alpha: 1,
+                       a: xf.pointer, lda: inputFeatures, b: weight.value.pointer, ldb: inputFeatures,
+                       beta: bias == nil ? 0 : 1, c: y.pointer, ldc: outputFeatures)
         return y
     }
 
@@ -59,18 +57,18 @@ public final class Linear: Module {
         let n = xf.shape[0]
         try gradOutput.expectShape([n, outputFeatures], "Linear.backward")
         // dW += gᵀ x
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(outputFeatures), Int32(inputFeatures), Int32(n),
-                    1, gradOutput.pointer, Int32(outputFeatures), xf.pointer, Int32(inputFeatures),
-                    1, weight.grad.pointer, Int32(inputFeatures))
+        Parallel.sgemm(transA: true, transB: false, m: outputFeatures, n: inputFeatures, k: n, alpha: 1,
+                       a: gradOutput.pointer, lda: outputFeatures, b: xf.pointer, ldb: inputFeatures,
+                       beta: 1, c: weight.grad.pointer, ldc: inputFeatures)
         if let b = bias {
             let bg = b.grad.pointer, g = gradOutput.pointer
             for i in 0..<n { for j in 0..<outputFeatures { bg[j] += g[i * outputFeatures + j] } }
         }
         // dx = g W
         let dx = Tensor(uninitialized: x.shape)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(inputFeatures), Int32(outputFeatures),
-                    1, gradOutput.pointer, Int32(outputFeatures), weight.value.pointer, Int32(inputFeatures),
-                    0, dx.pointer, Int32(inputFeatures))
+        Parallel.sgemm(transA: false, transB: false, m: n, n: inputFeatures, k: outputFeatures, alpha: 1,
+                       a: gradOutput.pointer, lda: outputFeatures, b: weight.value.pointer, ldb: inputFeatures,
+                       beta: 0, c: dx.pointer, ldc: inputFeatures)
         return dx
     }
 }

@@ -16,7 +16,32 @@ public enum Parallel {
     }
 
     /// The current number of OpenBLAS threads.
+    ///
+    /// Threading policy: with more than one OpenBLAS thread (the library default), every GEMM is
+    /// one multi-threaded OpenBLAS call. After `setBLASThreads(1)`, NeuralNet spreads GEMMs over its
+    /// own workers instead (column blocks of one GEMM, or independent GEMMs such as Winograd's 16
+    /// side by side), which avoids OpenBLAS's spinning threads on a busy machine.
     public static var blasThreads: Int { Int(openblas_get_num_threads()) }
+
+    /// Row-major single-precision GEMM, `C = alpha · op(A) · op(B) + beta · C` with `op(A)` `[m × k]`,
+    /// `op(B)` `[k × n]`, `C` `[m × n]`. Follows the threading policy of `blasThreads`: with one
+    /// OpenBLAS thread, large products are split into column blocks computed on the workers.
+    public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
+        let workers = workerCount
+        if workers > 1, n >= 64 * workers, m * n * k >= 1 << 21, blasThreads == 1 {
+            let block = ((n + workers - 1) / workers + 15) & ~15
+            forEach((n + block - 1) / block) { w in
+                let j0 = w * block, nb = min(block, n - j0)
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(nb), Int32(k), alpha, a, Int32(lda),
+                            transB ? b + j0 * ldb : b + j0, Int32(ldb), beta, c + j0, Int32(ldc))
+            }
+        } else {
+            cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
+    }
 
     /// Splits `0..<count` into at most `workerCount` contiguous ranges and runs `body` on them in parallel.
     /// Runs inline when `count` is below `minimumPerThread * 2` so small tensors avoid dispatch overhead.

@@ -1,4 +1,3 @@
-import Foundation
 import CBLAS
 
 /// Winograd F(2×2, 3×3) forward convolution for 3×3 stride-1 kernels (Lavin & Gray, 2016).
@@ -13,8 +12,6 @@ final class WinogradKernel {
     let version: Int
     let cin: Int
     let cout: Int
-    nonisolated(unsafe) static var budget = Int(ProcessInfo.processInfo.environment["NN_BUDGET"] ?? "") ?? (4 << 20)
-    nonisolated(unsafe) static var splitGemms = ProcessInfo.processInfo.environment["NN_SPLIT"] == "1"
 
     init(weight: Parameter) {
         let w = weight.value
@@ -52,7 +49,7 @@ final class WinogradKernel {
         let tpi = tilesH * tilesW
         let total = n * tpi
         // Tiles per group: V and M together stay near 4 M floats.
-        let group = max(min(total, 64), min(total, WinogradKernel.budget / (16 * (cin + cout))))
+        let group = max(min(total, 64), min(total, (4 << 20) / (16 * (cin + cout))))
         let v = TensorStorage(uninitializedCapacity: 16 * cin * group)
         let m = TensorStorage(uninitializedCapacity: 16 * cout * group)
         let xin = x.pointer, yout = out.pointer
@@ -127,7 +124,7 @@ final class WinogradKernel {
                 }
             }
             let ub = u.base
-            if WinogradKernel.splitGemms {
+            if Parallel.blasThreads == 1 && Parallel.workerCount > 1 {
                 Parallel.forEach(16) { xi in
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(tc), Int32(cin),
                                 1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(tc),

@@ -77,3 +77,33 @@ import Testing
         #expect(abs(s.learningRate(at: 30_000) - 0.001) < 1e-9)
     }
 }
+
+@Suite struct GEMMTests {
+    /// `Parallel.sgemm` in both threading modes (OpenBLAS threads, or column blocks on the workers).
+    @Test func matchesNaiveProduct() throws {
+        let previous = Parallel.blasThreads
+        defer { Parallel.setBLASThreads(previous) }
+        for threads in [1, max(2, previous)] {
+            Parallel.setBLASThreads(threads)
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let m = 33, n = 1000, k = 70
+                let a = randomTensor(ta ? [k, m] : [m, k], seed: 1)
+                let b = randomTensor(tb ? [n, k] : [k, n], seed: 2)
+                let c = randomTensor([m, n], seed: 3)
+                let ref = c.copy()
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var s: Float = 0
+                        for l in 0..<k {
+                            s += (ta ? a[l, i] : a[i, l]) * (tb ? b[j, l] : b[l, j])
+                        }
+                        ref[i, j] = 0.5 * s + 2 * ref[i, j]
+                    }
+                }
+                Parallel.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.5, a: a.pointer, lda: ta ? m : k,
+                               b: b.pointer, ldb: tb ? k : n, beta: 2, c: c.pointer, ldc: n)
+                #expect(relativeMaxError(c, ref) < 1e-5, "threads \(threads) transA \(ta) transB \(tb)")
+            }
+        }
+    }
+}
