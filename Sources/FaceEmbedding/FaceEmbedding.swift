@@ -1,1 +1,0 @@
-// The FaceEmbedding module. (Being built; see the issues.)

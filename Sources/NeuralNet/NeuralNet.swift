@@ -1,1 +1,0 @@
-// The NeuralNet module. (Being built; see the issues.)

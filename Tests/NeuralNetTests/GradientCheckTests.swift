@@ -1,0 +1,131 @@
+import Testing
+@testable import NeuralNet
+
+/// Every layer's backward pass against central finite differences.
+@Suite struct GradientCheckTests {
+    static let tolerance: Float = 2e-3
+
+    @Test func conv2dStride1Padding() throws {
+        let conv = try Conv2d(inputChannels: 3, outputChannels: 4, kernelSize: 3, stride: 1, padding: 1, seed: 3)
+        conv.useWinograd = false
+        let e = try gradientCheck(conv, input: randomTensor([2, 3, 7, 6], seed: 1))
+        #expect(e < Self.tolerance, "Conv2d worst relative error \(e)")
+    }
+
+    @Test func conv2dWinogradForwardStillDifferentiable() throws {
+        let conv = try Conv2d(inputChannels: 3, outputChannels: 4, kernelSize: 3, stride: 1, padding: 1, seed: 4)
+        let e = try gradientCheck(conv, input: randomTensor([2, 3, 5, 7], seed: 2))
+        #expect(e < Self.tolerance, "Conv2d (Winograd forward) worst relative error \(e)")
+    }
+
+    @Test func conv2dStride2NoBiasRectangular() throws {
+        let conv = try Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: (3, 2), stride: (2, 1), padding: (1, 0), bias: false, seed: 5)
+        let e = try gradientCheck(conv, input: randomTensor([2, 2, 9, 6], seed: 3))
+        #expect(e < Self.tolerance, "Conv2d stride 2 worst relative error \(e)")
+    }
+
+    @Test func prelu() throws {
+        let l = try PReLU(numParameters: 3, initialValue: 0.3)
+        let e = try gradientCheck(l, input: awayFromZero([2, 3, 4, 5], seed: 4))
+        #expect(e < Self.tolerance, "PReLU worst relative error \(e)")
+    }
+
+    @Test func relu() throws {
+        let e = try gradientCheck(ReLU(), input: awayFromZero([2, 3, 4, 5], seed: 5))
+        #expect(e < Self.tolerance, "ReLU worst relative error \(e)")
+    }
+
+    @Test func linear() throws {
+        let l = try Linear(inputFeatures: 12, outputFeatures: 5, seed: 6)
+        let e = try gradientCheck(l, input: randomTensor([3, 3, 2, 2], seed: 6))
+        #expect(e < Self.tolerance, "Linear worst relative error \(e)")
+    }
+
+    @Test func maxPoolCeilMode() throws {
+        let l = try MaxPool2d(kernelSize: 3, stride: 2, ceilMode: true)
+        let e = try gradientCheck(l, input: randomTensor([2, 2, 7, 6], seed: 7), eps: 1e-3)
+        #expect(e < Self.tolerance, "MaxPool2d worst relative error \(e)")
+    }
+
+    @Test func avgPoolPaddingCeilMode() throws {
+        let l = try AvgPool2d(kernelSize: 3, stride: 2, padding: 1, ceilMode: true)
+        let e = try gradientCheck(l, input: randomTensor([2, 2, 6, 7], seed: 8))
+        #expect(e < Self.tolerance, "AvgPool2d worst relative error \(e)")
+        let l2 = try AvgPool2d(kernelSize: 2, stride: 2, padding: 1, ceilMode: false, countIncludePad: false)
+        let e2 = try gradientCheck(l2, input: randomTensor([1, 2, 5, 5], seed: 9))
+        #expect(e2 < Self.tolerance, "AvgPool2d (count_include_pad=false) worst relative error \(e2)")
+    }
+
+    @Test func globalAvgPool() throws {
+        let e = try gradientCheck(GlobalAvgPool2d(), input: randomTensor([2, 3, 4, 5], seed: 10))
+        #expect(e < Self.tolerance, "GlobalAvgPool2d worst relative error \(e)")
+    }
+
+    @Test func batchNorm() throws {
+        let l = try BatchNorm(numFeatures: 3)
+        l.weight.value.pointer[1] = 1.5
+        l.bias.value.pointer[2] = -0.3
+        l.runningMean.value.pointer[0] = 0.2
+        l.runningVar.value.pointer[1] = 2
+        let e = try gradientCheck(l, input: randomTensor([2, 3, 4, 4], seed: 11), parameters: l.trainableParameters())
+        #expect(e < Self.tolerance, "BatchNorm worst relative error \(e)")
+    }
+
+    @Test func residualSequentialFlatten() throws {
+        let body = Sequential([
+            ("conv", try Conv2d(inputChannels: 2, outputChannels: 2, kernelSize: 3, padding: 1, seed: 12)),
+            ("relu", try PReLU(numParameters: 2, initialValue: 1)),  // slope 1: smooth, no kink for finite differences
+        ])
+        let net = Sequential([
+            ("res", Residual(body)),
+            ("flat", Flatten()),
+            ("fc", try Linear(inputFeatures: 2 * 5 * 4, outputFeatures: 3, seed: 13)),
+        ])
+        let e = try gradientCheck(net, input: randomTensor([2, 2, 5, 4], seed: 12))
+        #expect(e < Self.tolerance, "Residual/Flatten/Sequential worst relative error \(e)")
+        #expect(net.namedParameters().map { $0.0 } == ["res.conv.weight", "res.conv.bias", "res.relu.weight", "fc.weight", "fc.bias"])
+    }
+
+    @Test func softmaxCrossEntropyGradient() throws {
+        let logits = randomTensor([3, 5], seed: 14, bound: 2)
+        let labels = [4, 0, 2]
+        let (_, g) = try softmaxCrossEntropy(logits: logits, labels: labels)
+        let eps: Float = 1e-2
+        var worst: Float = 0
+        for i in 0..<logits.count {
+            let o = logits.pointer[i]
+            logits.pointer[i] = o + eps
+            let lp = try softmaxCrossEntropy(logits: logits, labels: labels).loss
+            logits.pointer[i] = o - eps
+            let lm = try softmaxCrossEntropy(logits: logits, labels: labels).loss
+            logits.pointer[i] = o
+            worst = max(worst, abs((lp - lm) / (2 * eps) - g.pointer[i]))
+        }
+        #expect(worst < 1e-3, "softmax cross-entropy gradient error \(worst)")
+    }
+}
+
+@Suite struct WinogradTests {
+    /// Winograd F(2×2,3×3) must agree with im2col + GEMM for odd/even sizes, padding 0/1, several groups.
+    @Test(arguments: [(1, 3, 8, 7, 5, 1), (2, 16, 16, 12, 11, 1), (3, 8, 4, 9, 9, 0), (5, 32, 64, 7, 6, 1)])
+    func matchesIm2col(_ c: (Int, Int, Int, Int, Int, Int)) throws {
+        let (n, cin, cout, h, w, pad) = c
+        let conv = try Conv2d(inputChannels: cin, outputChannels: cout, kernelSize: 3, stride: 1, padding: pad, seed: UInt64(cin))
+        let x = randomTensor([n, cin, h, w], seed: UInt64(h * w))
+        let a = try conv(x)
+        let b = try conv.forwardIm2col(x)
+        #expect(a.shape == b.shape)
+        let e = relativeMaxError(a, b)
+        #expect(e < 1e-5, "Winograd vs im2col relative error \(e)")
+    }
+
+    @Test func invalidatesTransformedKernelWhenWeightsChange() throws {
+        let conv = try Conv2d(inputChannels: 4, outputChannels: 4, kernelSize: 3, padding: 1, seed: 1)
+        let x = randomTensor([1, 4, 6, 6], seed: 2)
+        _ = try conv(x)
+        let opt = SGD(parameters: conv.parameters(), learningRate: 0.5)
+        conv.weight.grad.pointer.update(repeating: 1, count: conv.weight.grad.count)
+        opt.step()
+        #expect(relativeMaxError(try conv(x), try conv.forwardIm2col(x)) < 1e-5)
+    }
+}
