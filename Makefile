@@ -1,11 +1,13 @@
-# SphereGallery — see README.md.
+# SphereGallery — see README.md. `make demo` and `make test` work on a fresh Debian 12 machine.
 SHELL := /bin/bash
 APT_PACKAGES := libopenblas-dev libsqlite3-dev libpng-dev libturbojpeg0-dev
-SWIFT_RELEASE := swift build -c release
 TEST_FLAGS := -c release -Xswiftc -enable-testing
+BENCH_VENV := .venv-bench
+PYTHON ?= python3
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps models build test test-swift test-tools demo bench schema clean
 
+## deps: the Debian packages the package links against (a no-op when present)
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -16,11 +18,42 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-build: deps
-	$(SWIFT_RELEASE)
+## models: fetch and convert the pretrained models into ~/.cache/sphere-gallery (SPHERE_GALLERY_CACHE)
+models:
+	@Tools/fetch_models.sh --quiet
 
-test: deps
-	swift test $(TEST_FLAGS)
+## build: release build of sphere-gallery
+build: deps
+	swift build -c release
+
+## schema: regenerate the embedded copy of Schema/*.sql (run after editing a migration)
+schema:
+	$(PYTHON) Tools/generate_schema_swift.py
+
+## test: everything — the Python tools' tests, then the Swift test suite (release build)
+test: deps models test-tools test-swift
+
+test-tools:
+	@$(PYTHON) -c "import numpy" 2>/dev/null || $(PYTHON) -m pip install -q numpy
+	$(PYTHON) -m unittest discover -s Tools/tests
+
+test-swift:
+	@set -o pipefail; swift test $(TEST_FLAGS) 2>&1 | tee .build/test.log
+	@n=$$(grep -oE "Test run with [0-9]+ tests" .build/test.log | grep -oE "[0-9]+" | tail -1); \
+	  echo "swift-testing: $${n:-0} passed, 0 failed"
+
+## demo: build, then enrol a synthetic gallery and identify mated and non-mated probes
+demo: build
+	@Tools/demo.sh
+
+## bench: search beside FAISS, cold open (needs a quiet machine; ~30 min)
+bench: build $(BENCH_VENV)/ok
+	$(BENCH_VENV)/bin/python Tools/bench_search.py --python $(BENCH_VENV)/bin/python $(BENCH_ARGS)
+
+$(BENCH_VENV)/ok:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q numpy faiss-cpu psutil threadpoolctl
+	touch $@
 
 clean:
-	rm -rf .build
+	rm -rf .build $(BENCH_VENV)

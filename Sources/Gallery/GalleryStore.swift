@@ -22,7 +22,7 @@ final class GalleryStore: Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")
-            try db.execute(sql: "PRAGMA mmap_size = 2147418112")
+            try db.execute(sql: "PRAGMA mmap_size = 0")
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
@@ -69,9 +69,7 @@ final class GalleryStore: Sendable {
             throw GalleryError.readOnly(path: path)
         }
         do {
-            let writer: any DatabaseWriter = readOnly
-                ? try DatabaseQueue(path: path, configuration: configuration(readOnly: true))
-                : try DatabasePool(path: path, configuration: configuration(readOnly: false))
+            let writer: any DatabaseWriter = try DatabasePool(path: path, configuration: configuration(readOnly: readOnly))
             let store = GalleryStore(path: path, readOnly: readOnly, writer: writer)
             let (applicationID, version) = try writer.read { db in
                 (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
@@ -193,19 +191,94 @@ final class GalleryStore: Sendable {
 
     // MARK: Templates
 
-    /// Appends the templates with id > `afterID` to `matrix`, by one sequential scan that
-    /// copies each BLOB straight into the matrix (no per-row allocation).
-    /// - Returns: the largest template id read (or `afterID`).
+    /// Appends the templates with id > `afterID` to `matrix` and returns the largest id
+    /// read (or `afterID`). The id range is cut into one slice per core; each slice is read
+    /// by its own connection with one sequential scan that copies every BLOB straight into
+    /// its place in the matrix (no per-row allocation). Should another process change the
+    /// rows between the slices' reads, the load is redone by one connection.
     func loadTemplates(into matrix: EmbeddingMatrix, afterID: Int64 = 0) throws -> Int64 {
+        let (minID, maxID) = try read { db -> (Int64, Int64) in
+            let row = try Row.fetchOne(db, sql: "SELECT min(id), max(id) FROM template WHERE id > ?", arguments: [afterID])
+            return (row?[0] ?? 0, row?[1] ?? 0)
+        }
+        guard maxID > afterID else { return afterID }
+        let slices = maxID - minID > 50_000 ? ProcessInfo.activeCores : 1
+        var bounds = (0...slices).map { minID - 1 + (maxID - minID + 1) * Int64($0) / Int64(slices) }
+        bounds[0] = afterID
+        let counts = try read { db in
+            // A rowid range counted on the small identity index, not the 2 KiB-row table.
+            try (0..<slices).map { i in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM template INDEXED BY template_identity WHERE id > ? AND id <= ?",
+                                 arguments: [bounds[i], bounds[i + 1]]) ?? 0
+            }
+        }
+        let start = matrix.count
+        matrix.reserve(start + counts.reduce(0, +))
+        var offsets = [start]
+        for c in counts { offsets.append(offsets.last! + c) }
+        let outcomes = Shared(UnsafeMutablePointer<Result<Int, GalleryError>>.allocate(capacity: slices))
+        outcomes.pointer.initialize(repeating: .success(0), count: slices)
+        defer { outcomes.pointer.deinitialize(count: slices); outcomes.pointer.deallocate() }
+        let lastID = bounds.last!
+        let sliceBounds = bounds, sliceOffsets = offsets
+        DispatchQueue.concurrentPerform(iterations: slices) { i in
+            outcomes.pointer[i] = Result {
+                try self.readSlice(into: matrix, after: sliceBounds[i], upTo: sliceBounds[i + 1],
+                                   firstRow: sliceOffsets[i], limit: counts[i])
+            }.mapError { ($0 as? GalleryError) ?? .database("\($0)") }
+        }
+        var consistent = true
+        for i in 0..<slices {
+            if try outcomes.pointer[i].get() != counts[i] { consistent = false }
+        }
+        guard consistent else {
+            matrix.setCount(start)
+            return try loadSerially(into: matrix, afterID: afterID)
+        }
+        matrix.setCount(offsets.last!)
+        return lastID
+    }
+
+    /// Reads the rows with `after < id <= upTo` into rows `firstRow...` (at most `limit`).
+    /// - Returns: how many rows the range held (more than `limit` means the file changed).
+    private func readSlice(into matrix: EmbeddingMatrix, after: Int64, upTo: Int64, firstRow: Int, limit: Int) throws -> Int {
         try read { db in
-            let expected = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM template WHERE id > ?", arguments: [afterID]) ?? 0
-            matrix.reserve(matrix.count + expected)
+            let statement = try db.makeStatement(sql: "SELECT id, identity_id, vector FROM template WHERE id > ? AND id <= ? ORDER BY id")
+            let raw = statement.sqliteStatement
+            sqlite3_bind_int64(raw, 1, after)
+            sqlite3_bind_int64(raw, 2, upTo)
+            defer { sqlite3_reset(raw) }
+            let rowBytes = Int32(matrix.dim * 4)
+            var n = 0
+            while true {
+                let rc = sqlite3_step(raw)
+                if rc == SQLITE_DONE { break }
+                guard rc == SQLITE_ROW else {
+                    throw GalleryError.database(String(cString: sqlite3_errmsg(sqlite3_db_handle(raw))))
+                }
+                guard n < limit else { return n + 1 }
+                let id = sqlite3_column_int64(raw, 0)
+                let blob = sqlite3_column_blob(raw, 2)
+                guard sqlite3_column_bytes(raw, 2) == rowBytes, let blob else {
+                    throw GalleryError.corruptRow(
+                        table: "template", id: id,
+                        reason: "its vector has \(sqlite3_column_bytes(raw, 2)) bytes, expected \(rowBytes)")
+                }
+                matrix.writeRow(firstRow + n, float32Bytes: blob, templateID: id, identityID: sqlite3_column_int64(raw, 1))
+                n += 1
+            }
+            return n
+        }
+    }
+
+    /// The same load in one read transaction (a consistent snapshot).
+    private func loadSerially(into matrix: EmbeddingMatrix, afterID: Int64) throws -> Int64 {
+        try read { db in
             let statement = try db.makeStatement(sql: "SELECT id, identity_id, vector FROM template WHERE id > ? ORDER BY id")
             let raw = statement.sqliteStatement
             sqlite3_bind_int64(raw, 1, afterID)
             defer { sqlite3_reset(raw) }
-            let rowBytes = matrix.dim * 4
+            let rowBytes = Int32(matrix.dim * 4)
             var maxID = afterID
             while true {
                 let rc = sqlite3_step(raw)
@@ -214,14 +287,12 @@ final class GalleryStore: Sendable {
                     throw GalleryError.database(String(cString: sqlite3_errmsg(sqlite3_db_handle(raw))))
                 }
                 let id = sqlite3_column_int64(raw, 0)
-                let identity = sqlite3_column_int64(raw, 1)
-                let blob = sqlite3_column_blob(raw, 2)
-                let bytes = Int(sqlite3_column_bytes(raw, 2))
-                guard bytes == rowBytes, let blob else {
+                guard sqlite3_column_bytes(raw, 2) == rowBytes, let blob = sqlite3_column_blob(raw, 2) else {
                     throw GalleryError.corruptRow(
-                        table: "template", id: id, reason: "its vector has \(bytes) bytes, expected \(rowBytes)")
+                        table: "template", id: id,
+                        reason: "its vector has \(sqlite3_column_bytes(raw, 2)) bytes, expected \(rowBytes)")
                 }
-                matrix.appendRaw(blob, templateID: id, identityID: identity)
+                matrix.appendRaw(blob, templateID: id, identityID: sqlite3_column_int64(raw, 1))
                 maxID = max(maxID, id)
             }
             return maxID

@@ -70,7 +70,11 @@ enum SearchKernel {
         _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int, workers: Int
     ) -> [TopKIdentities] {
         let n = matrix.count, dim = matrix.dim
-        let tile = max(256, min(n, scoreBudget / queryCount))
+        // float32 rows are multiplied where they lie; float16 rows are widened a tile at a
+        // time into a buffer that stays in the last-level cache.
+        let tile = matrix.storage == .float32
+            ? max(256, min(n, scoreBudget / queryCount))
+            : max(256, min(n, scoreBudget / queryCount, (4 << 20) / (dim * 4)))
         let heaps = Shared(UnsafeMutablePointer<TopKIdentities>.allocate(capacity: queryCount))
         heaps.pointer.initialize(repeating: TopKIdentities(k: k), count: queryCount)
         defer { heaps.pointer.deinitialize(count: queryCount); heaps.pointer.deallocate() }

@@ -206,3 +206,41 @@ import Testing
         #expect(h.finalize().hexString == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
+
+@Suite struct LoadTests {
+    /// Galleries above 50,000 ids are loaded by one connection per core over id slices.
+    @Test func parallelLoadReadsEveryRowOnce() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("g.sqlite")
+        let dim = 16, count = 120_000
+        var random = SyntheticVectors(dim: dim, seed: 8)
+        var vectors: [[Float]] = []
+        do {
+            let gallery = try Gallery.create(at: path, model: .init(name: "toy", dim: dim))
+            for start in stride(from: 0, to: count, by: 20_000) {
+                let batch = (start..<start + 20_000).map { i -> NewTemplate in
+                    let v = random.unitVector()
+                    vectors.append(v)
+                    return NewTemplate(identity: "p\(i / 10)", vector: v)
+                }
+                try gallery.add(batch)
+            }
+            for i in stride(from: 0, to: count / 10, by: 97) { try gallery.remove(identity: "p\(i)") }
+            try gallery.close()
+        }
+        for storage in VectorStorage.allCases {
+            let gallery = try Gallery.open(at: path, readOnly: true, storage: storage)
+            let removed = (count / 10 + 96) / 97
+            #expect(gallery.templateCount == count - 10 * removed)
+            var seen = Set<Int64>()
+            try gallery.forEachTemplate { _, _, _ in }
+            for i in stride(from: 1, to: count, by: 997) where (i / 10) % 97 != 0 {
+                let hit = try gallery.search([vectors[i]], k: 1)[0].candidates[0]
+                #expect(hit.identity == "p\(i / 10)")
+                #expect(hit.cosine > (storage == .float32 ? 0.99999 : 0.999))
+                seen.insert(hit.templateID)
+            }
+            #expect(!seen.isEmpty)
+        }
+    }
+}
