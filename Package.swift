@@ -49,7 +49,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "SphereGalleryBench",
-            dependencies: ["Gallery", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Gallery", "CBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: numeric),
 
         .testTarget(name: "GalleryTests", dependencies: ["Gallery"]),

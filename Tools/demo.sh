@@ -9,10 +9,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sphere-gallery-demo.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 echo "== synthetic people: 2,000 enrolled (3 templates each), 500 mated and 500 non-mated probes"
-"$bin" synth --identities 2000 --templates 3 --mated 500 --nonmated 500 --dim 128 --noise 1.1 \
+"$bin" synth --identities 2000 --templates 3 --mated 500 --nonmated 500 --dim 128 --noise 1.0 \
     --gallery "$work/gallery.jsonl" --probes "$work/probes.jsonl"
 echo "== sphere-gallery init / import"
-"$bin" init --db "$work/demo.sqlite" --model synthetic-128 --dim 128 --threshold 0.35
+"$bin" init --db "$work/demo.sqlite" --model synthetic-128 --dim 128 --threshold 0.40
 "$bin" import --db "$work/demo.sqlite" "$work/gallery.jsonl"
 "$bin" stats --db "$work/demo.sqlite"
 echo

@@ -14,7 +14,9 @@ enum SearchKernel {
     /// Below this many queries the direct pass is faster than GEMM (measured; see README).
     static let gemmThreshold = 4
     /// Bound on the scores buffer of the GEMM path: `Q × tile ≤ scoreBudget` floats.
-    static let scoreBudget = 1 << 20
+    static let scoreBudget = 1 << 18
+    /// Rows per GEMM tile at most.
+    static let maxTileRows = 4096
 
     /// - Parameters:
     ///   - queries: `queryCount × matrix.dim` row-major float32, each of unit norm.
@@ -27,6 +29,9 @@ enum SearchKernel {
             return Array(repeating: TopKIdentities(k: k), count: queryCount)
         }
         if queryCount >= gemmThreshold {
+            if workers > 1, openblas_get_num_threads() == 1 {
+                return gemmSearchPerWorker(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers)
+            }
             return gemmSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers)
         }
         return directSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers)
@@ -70,11 +75,9 @@ enum SearchKernel {
         _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int, workers: Int
     ) -> [TopKIdentities] {
         let n = matrix.count, dim = matrix.dim
-        // float32 rows are multiplied where they lie; float16 rows are widened a tile at a
-        // time into a buffer that stays in the last-level cache.
-        let tile = matrix.storage == .float32
-            ? max(256, min(n, scoreBudget / queryCount))
-            : max(256, min(n, scoreBudget / queryCount, (4 << 20) / (dim * 4)))
+        // Tiles of at most 4,096 rows keep the Q × tile scores (and, for float16, the
+        // widened rows) in cache while the heaps scan them.
+        let tile = max(256, min(n, maxTileRows, scoreBudget / queryCount))
         let heaps = Shared(UnsafeMutablePointer<TopKIdentities>.allocate(capacity: queryCount))
         heaps.pointer.initialize(repeating: TopKIdentities(k: k), count: queryCount)
         defer { heaps.pointer.deinitialize(count: queryCount); heaps.pointer.deallocate() }
@@ -118,6 +121,64 @@ enum SearchKernel {
             t0 += rows
         }
         return Array(UnsafeBufferPointer(start: heaps.pointer, count: queryCount))
+    }
+}
+
+extension SearchKernel {
+    /// The GEMM path when OpenBLAS runs single-threaded (the process policy of the CLI): each
+    /// core takes its own slice of the rows and runs its own GEMMs and heaps on them, so the
+    /// scan of one tile overlaps the multiplication of another and no BLAS thread spins;
+    /// the per-core heaps are merged at the end.
+    static func gemmSearchPerWorker(
+        _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int, workers: Int
+    ) -> [TopKIdentities] {
+        let n = matrix.count, dim = matrix.dim
+        let slices = max(1, min(workers, n / 1024))
+        let tile = max(256, min(n, maxTileRows, scoreBudget / queryCount))
+        let partial = Shared(UnsafeMutablePointer<[TopKIdentities]>.allocate(capacity: slices))
+        partial.pointer.initialize(repeating: [], count: slices)
+        defer { partial.pointer.deinitialize(count: slices); partial.pointer.deallocate() }
+        let query = Shared(UnsafeMutablePointer(mutating: queries))
+        let templates = Shared(matrix.templateIDPointer), identities = Shared(matrix.identityIDPointer)
+        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            let start = n * slice / slices, end = n * (slice + 1) / slices
+            var heaps = (0..<queryCount).map { _ in TopKIdentities(k: k) }
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: queryCount * tile)
+            defer { scores.deallocate() }
+            let widened = UnsafeMutablePointer<Float>.allocate(capacity: matrix.storage == .float16 ? tile * dim : 1)
+            defer { widened.deallocate() }
+            var t0 = start
+            while t0 < end {
+                let rows = min(tile, end - t0)
+                let rowPointer: UnsafePointer<Float>
+                if matrix.storage == .float16 {
+                    DotProduct.widen(matrix.float16Row(t0), into: widened, count: rows * dim)
+                    rowPointer = UnsafePointer(widened)
+                } else {
+                    rowPointer = matrix.float32Row(t0)
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                            Int32(queryCount), Int32(rows), Int32(dim),
+                            1, query.pointer, Int32(dim), rowPointer, Int32(dim),
+                            0, scores, Int32(rows))
+                for q in 0..<queryCount {
+                    let row = scores + q * rows
+                    var floor = heaps[q].floor
+                    for j in 0..<rows where row[j] > floor {
+                        heaps[q].offer(identity: identities.pointer[t0 + j], score: row[j],
+                                       template: templates.pointer[t0 + j])
+                        floor = heaps[q].floor
+                    }
+                }
+                t0 += rows
+            }
+            partial.pointer[slice] = heaps
+        }
+        var result = partial.pointer[0]
+        for slice in 1..<slices {
+            for q in 0..<queryCount { result[q].merge(partial.pointer[slice][q]) }
+        }
+        return result
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CBLAS
 import Gallery
 
 /// 1:N search speed on random unit vectors, the same work as `search_peers.py run`.
@@ -15,8 +16,10 @@ struct SearchBench: ParsableCommand {
     @Option(help: "Timed runs per point (the median is reported).") var runs = 7
     @Option var warmup = 1
     @Option var seed: UInt64 = 0
+    @Option(help: "OpenBLAS threads (1: our own workers split the GEMMs, the CLI's policy).") var blasThreads = 1
 
     func run() throws {
+        openblas_set_num_threads(Int32(blasThreads))
         let batches = q.split(separator: ",").compactMap { Int($0) }
         let storages = try storage.split(separator: ",").map {
             guard let s = VectorStorage(rawValue: String($0)) else { throw ValidationError("unknown storage \($0)") }

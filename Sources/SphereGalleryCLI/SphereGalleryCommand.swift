@@ -1,4 +1,5 @@
 import ArgumentParser
+import NeuralNet
 
 @main
 struct SphereGalleryCommand: ParsableCommand {
@@ -10,4 +11,12 @@ struct SphereGalleryCommand: ParsableCommand {
             RemoveCommand.self, StatsCommand.self, ExportCommand.self, ThresholdCommand.self,
             SynthCommand.self,
         ])
+
+    /// Process policy: OpenBLAS runs single-threaded and our code spreads the work (GEMM
+    /// tiles, layers, search slices) over the cores itself, so no BLAS thread spins while
+    /// another core scans results, and a busy machine slows us gracefully.
+    static func main() {
+        Parallel.setBLASThreads(1)
+        main(nil)
+    }
 }
