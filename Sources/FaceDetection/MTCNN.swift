@@ -153,7 +153,7 @@ public final class MTCNN: @unchecked Sendable {
     func detect(_ image: Image, recordingBatches record: (_ stage: Int, _ batch: Tensor) -> Void) throws -> [DetectedFace] {
         lock.lock()
         defer { lock.unlock() }
-        return try runCascade(image, timing: nil, record: record)
+        return try withoutActuallyEscaping(record) { try runCascade(image, timing: nil, record: $0) }
     }
 
     private func runCascade(_ image: Image, timing: UnsafeMutablePointer<StageTiming>?,
