@@ -13,6 +13,8 @@ public final class ONet {
     let body: Sequential
     /// dense6_1 (2), dense6_2 (4) and dense6_3 (10) stacked: `[16, 256]`.
     let head: Linear
+    private let fused1: ConvPReLU, fused2: ConvPReLU, fused3: ConvPReLU, fused4: ConvPReLU
+    private let dense5: Linear, prelu5: PReLU
 
     /// Loads facenet-pytorch's O-Net state dict.
     /// - Throws: `DetectionError.badWeights` for a missing, unreadable or mismatched file.
@@ -30,6 +32,9 @@ public final class ONet {
         try f.load(conv4, "conv4"); try f.load(prelu4, "prelu4")
         try f.loadPermuted(dense5, "dense5", channels: 128, height: 3, width: 3); try f.load(prelu5, "prelu5")
         try f.loadStacked(head, [("dense6_1", 2), ("dense6_2", 4), ("dense6_3", 10)])
+        fused1 = ConvPReLU(conv1, prelu1); fused2 = ConvPReLU(conv2, prelu2)
+        fused3 = ConvPReLU(conv3, prelu3); fused4 = ConvPReLU(conv4, prelu4)
+        self.dense5 = dense5; self.prelu5 = prelu5
         body = Sequential([
             ("conv1", conv1), ("prelu1", prelu1), ("pool1", try MaxPool2d(kernelSize: 3, stride: 2, ceilMode: true)),
             ("conv2", conv2), ("prelu2", prelu2), ("pool2", try MaxPool2d(kernelSize: 3, stride: 2, ceilMode: true)),
@@ -38,13 +43,20 @@ public final class ONet {
         ])
     }
 
-    /// Runs the network on a batch.
+    /// Raw `[N, 16]` output through NeuralNet's layers one by one (the reference path, for tests).
+    func referenceForward(_ x: Tensor) throws -> Tensor { try head(body(x)) }
+
+    /// Runs the network on a batch (fused inference kernels).
     /// - Parameter x: `[N, 3, 48, 48]` normalised crops.
     /// - Returns: `probability` `[N, 2]` (softmax; column 1 = face), `regression` `[N, 4]` (dx1, dy1, dx2,
     ///   dy2 in units of the box size) and `landmarks` `[N, 10]` (x1…x5 then y1…y5, fractions of the box).
     public func callAsFunction(_ x: Tensor) throws -> (probability: Tensor, regression: Tensor, landmarks: Tensor) {
         try x.expectShape([x.shape.first ?? 0, 3, 48, 48], "ONet")
-        let raw = try head(body(x))
+        if x.shape[0] == 0 { return (Tensor(zeros: [0, 2]), Tensor(zeros: [0, 4]), Tensor(zeros: [0, 10])) }
+        var f = maxPoolCeil(fused1(x), kernel: 3, stride: 2)
+        f = maxPoolCeil(fused2(f), kernel: 3, stride: 2)
+        f = fused4(maxPoolCeil(fused3(f), kernel: 2, stride: 2))
+        let raw = try head(prelu5(dense5(f)))
         let n = raw.shape[0]
         let prob = Tensor(uninitialized: [n, 2]), reg = Tensor(uninitialized: [n, 4]), marks = Tensor(uninitialized: [n, 10])
         for i in 0..<n {

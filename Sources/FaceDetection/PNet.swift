@@ -15,6 +15,7 @@ public final class PNet {
     let conv3: Conv2d, prelu3: PReLU
     /// conv4_1 (2 channels) and conv4_2 (4 channels) stacked: `[6, 32, 1, 1]`.
     let head: Conv2d
+    private let fused1: ConvPReLU, fused2: ConvPReLU, fused3: ConvPReLU, fusedHead: ConvPReLU
 
     /// Loads facenet-pytorch's P-Net state dict (`conv1.weight`, `prelu1.weight`, …, `conv4_2.bias`).
     /// - Throws: `DetectionError.badWeights` for a missing, unreadable or mismatched file.
@@ -32,17 +33,22 @@ public final class PNet {
         try f.load(conv2, "conv2"); try f.load(prelu2, "prelu2")
         try f.load(conv3, "conv3"); try f.load(prelu3, "prelu3")
         try f.loadStacked(head, [("conv4_1", 2), ("conv4_2", 4)])
+        fused1 = ConvPReLU(conv1, prelu1); fused2 = ConvPReLU(conv2, prelu2); fused3 = ConvPReLU(conv3, prelu3)
+        fusedHead = ConvPReLU(head, nil)
     }
 
-    /// The trunk up to and including `prelu3`: `[N, 3, H, W]` → `[N, 32, Ho, Wo]`.
-    func features(_ x: Tensor) throws -> Tensor {
-        try prelu3(conv3(prelu2(conv2(pool1(prelu1(conv1(x)))))))
+    /// Raw head output `[N, 6, Ho, Wo]` through NeuralNet's layers one by one (the reference path, for tests).
+    func referenceForward(_ x: Tensor) throws -> Tensor {
+        try head(prelu3(conv3(prelu2(conv2(pool1(prelu1(conv1(x))))))))
     }
 
     /// Raw head output `[N, 6, Ho, Wo]`: channels 0–1 the face/non-face logits, 2–5 the box regression
-    /// (dx1, dy1, dx2, dy2, in units of the 12-pixel cell).
+    /// (dx1, dy1, dx2, dy2, in units of the 12-pixel cell). Fused inference kernels.
     func logitsAndRegression(_ x: Tensor) throws -> Tensor {
-        try head(features(x))
+        guard x.rank == 4, x.shape[1] == 3, x.shape[2] >= 12, x.shape[3] >= 12 else {
+            throw NeuralNetError.shapeMismatch(operation: "PNet", expected: "[N, 3, ≥12, ≥12]", got: x.shape)
+        }
+        return fusedHead(fused3(fused2(maxPoolCeil(fused1(x), kernel: 2, stride: 2))))
     }
 
     /// Runs the network.

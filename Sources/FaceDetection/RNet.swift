@@ -12,6 +12,8 @@ public final class RNet {
     let body: Sequential
     /// dense5_1 (2) and dense5_2 (4) stacked: `[6, 128]`.
     let head: Linear
+    private let fused1: ConvPReLU, fused2: ConvPReLU, fused3: ConvPReLU
+    private let dense4: Linear, prelu4: PReLU
 
     /// Loads facenet-pytorch's R-Net state dict.
     /// - Throws: `DetectionError.badWeights` for a missing, unreadable or mismatched file.
@@ -27,6 +29,8 @@ public final class RNet {
         try f.load(conv3, "conv3"); try f.load(prelu3, "prelu3")
         try f.loadPermuted(dense4, "dense4", channels: 64, height: 3, width: 3); try f.load(prelu4, "prelu4")
         try f.loadStacked(head, [("dense5_1", 2), ("dense5_2", 4)])
+        fused1 = ConvPReLU(conv1, prelu1); fused2 = ConvPReLU(conv2, prelu2); fused3 = ConvPReLU(conv3, prelu3)
+        self.dense4 = dense4; self.prelu4 = prelu4
         body = Sequential([
             ("conv1", conv1), ("prelu1", prelu1), ("pool1", try MaxPool2d(kernelSize: 3, stride: 2, ceilMode: true)),
             ("conv2", conv2), ("prelu2", prelu2), ("pool2", try MaxPool2d(kernelSize: 3, stride: 2, ceilMode: true)),
@@ -34,13 +38,18 @@ public final class RNet {
         ])
     }
 
-    /// Runs the network on a batch.
+    /// Raw `[N, 6]` output through NeuralNet's layers one by one (the reference path, for tests).
+    func referenceForward(_ x: Tensor) throws -> Tensor { try head(body(x)) }
+
+    /// Runs the network on a batch (fused inference kernels).
     /// - Parameter x: `[N, 3, 24, 24]` normalised crops.
     /// - Returns: `probability` `[N, 2]` (softmax; column 1 = face) and `regression` `[N, 4]`
     ///   (dx1, dy1, dx2, dy2 in units of the box size).
     public func callAsFunction(_ x: Tensor) throws -> (probability: Tensor, regression: Tensor) {
         try x.expectShape([x.shape.first ?? 0, 3, 24, 24], "RNet")
-        let raw = try head(body(x))
+        if x.shape[0] == 0 { return (Tensor(zeros: [0, 2]), Tensor(zeros: [0, 4])) }
+        let features = fused3(maxPoolCeil(fused2(maxPoolCeil(fused1(x), kernel: 3, stride: 2)), kernel: 3, stride: 2))
+        let raw = try head(prelu4(dense4(features)))
         let n = raw.shape[0]
         let prob = Tensor(uninitialized: [n, 2]), reg = Tensor(uninitialized: [n, 4])
         for i in 0..<n {

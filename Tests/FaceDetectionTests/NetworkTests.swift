@@ -56,6 +56,29 @@ struct NetworkTests {
         #expect(rReg < 1e-5 && rProb < 1e-5 && oReg < 1e-5 && oMarks < 1e-5 && oProb < 1e-5)
     }
 
+    @Test("Fused inference kernels equal NeuralNet's layers run one by one",
+          .enabled(if: TestModels.available, TestModels.skipMessage))
+    func fusedEqualsReference() throws {
+        let d = TestModels.detector!
+        for shape in [[1, 3, 151, 151], [2, 3, 12, 12], [1, 3, 13, 27]] {
+            let x = Tensor.uniform(shape, bound: 1, seed: 7)
+            let diff = maxAbsDiff(try d.pnet.logitsAndRegression(x), try d.pnet.referenceForward(x))
+            #expect(diff < 1e-4, "P-Net \(shape): \(diff)")
+        }
+        for n in [1, 5, 60] {
+            let x = Tensor.uniform([n, 3, 24, 24], bound: 1, seed: 8)
+            let r = try d.rnet(x), raw = try d.rnet.referenceForward(x)
+            let ref = Tensor(uninitialized: [n, 4])
+            for i in 0..<n { (ref.pointer + 4 * i).update(from: raw.pointer + 6 * i + 2, count: 4) }
+            #expect(maxAbsDiff(r.regression, ref) < 1e-5, "R-Net batch \(n)")
+            let y = Tensor.uniform([n, 3, 48, 48], bound: 1, seed: 9)
+            let o = try d.onet(y), rawO = try d.onet.referenceForward(y)
+            let refO = Tensor(uninitialized: [n, 10])
+            for i in 0..<n { (refO.pointer + 10 * i).update(from: rawO.pointer + 16 * i + 6, count: 10) }
+            #expect(maxAbsDiff(o.landmarks, refO) < 1e-5, "O-Net batch \(n)")
+        }
+    }
+
     @Test("The cascade builds the reference's R-Net and O-Net batches for lfw00 (pad, crop, 'area' resize)",
           .enabled(if: TestModels.available, TestModels.skipMessage))
     func stageBatches() throws {

@@ -37,12 +37,14 @@ enum Shared {
 /// Which weights the tests use. The test-vector weights (facenet-pytorch's state dicts saved by the
 /// generator) are preferred: they are exactly what produced the expected outputs. `WeightTests` checks
 /// that the converted cache files hold the same numbers, so the detector the CLI loads is covered too.
+/// Each test gets its own detector: the networks keep per-call scratch state, and tests call them
+/// directly (outside `MTCNN.detect`'s lock) while Swift Testing runs tests in parallel.
 enum TestModels {
-    static let detector: MTCNN? = {
+    static var detector: MTCNN? {
         guard Shared.available else { return nil }
         return try? MTCNN(modelDirectory: Shared.mtcnnDir)
-    }()
-    static var available: Bool { detector != nil }
+    }
+    static let available: Bool = detector != nil
     static let skipMessage: Comment =
         "MTCNN weights not found: neither ../shared/testvectors/mtcnn/{p,r,o}net.safetensors nor the cache (run `make models`)"
 }

@@ -1,0 +1,118 @@
+import NeuralNet
+
+/// Inference-only kernels for MTCNN's small layers, used instead of running NeuralNet's `Conv2d`,
+/// `PReLU` and `MaxPool2d` modules one by one (those are general training layers: for MTCNN's shapes the
+/// pooling and the 3-input-channel Winograd path dominated the run time). The weights stay in the
+/// NeuralNet layers; the reference path through those layers is kept for the tests (`referenceForward`).
+
+/// A stride-1, unpadded convolution with bias, fused with a per-channel PReLU:
+/// `[N, Cin, H, W]` → `[N, Cout, H − k + 1, W − k + 1]`.
+///
+/// Groups of images are lowered with im2col into one `[Cin·k·k, images·Ho·Wo]` matrix and multiplied by
+/// the `[Cout, Cin·k·k]` weight in one SGEMM (`Parallel.sgemm`); bias and PReLU are applied while the
+/// product is scattered back to NCHW. Scratch buffers are reused across calls.
+final class ConvPReLU {
+    let conv: Conv2d
+    let prelu: PReLU?
+    let k: Int
+    private var col: TensorStorage?
+    private var product: TensorStorage?
+
+    init(_ conv: Conv2d, _ prelu: PReLU?) {
+        precondition(conv.kernelSize.0 == conv.kernelSize.1 && conv.stride == (1, 1) && conv.padding == (0, 0))
+        self.conv = conv
+        self.prelu = prelu
+        self.k = conv.kernelSize.0
+    }
+
+    /// About 2 M floats (8 MB) of im2col buffer per group.
+    private static let columnBudget = 2 << 20
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let n = x.shape[0], cin = x.shape[1], h = x.shape[2], w = x.shape[3]
+        let ho = h - k + 1, wo = w - k + 1, pixels = ho * wo
+        let cout = conv.outputChannels, kk = cin * k * k
+        let out = Tensor(uninitialized: [n, cout, ho, wo])
+        let group = max(1, min(n, ConvPReLU.columnBudget / max(1, kk * pixels)))
+        let colCount = kk * group * pixels, prodCount = cout * group * pixels
+        if (col?.capacity ?? 0) < colCount { col = TensorStorage(capacity: colCount) }
+        if (product?.capacity ?? 0) < prodCount { product = TensorStorage(capacity: prodCount) }
+        let colP = col!.base, prodP = product!.base
+        let wP = conv.weight.value.pointer, bP = conv.bias!.value.pointer
+        let slope: UnsafeMutablePointer<Float>? = prelu?.weight.value.pointer
+        let k = self.k
+        var i0 = 0
+        while i0 < n {
+            let nb = min(group, n - i0), cols = nb * pixels
+            // im2col: row (c, ki, kj), column (image, oh, ow).
+            for c in 0..<cin {
+                for ki in 0..<k {
+                    for kj in 0..<k {
+                        let row = colP + ((c * k + ki) * k + kj) * cols
+                        for img in 0..<nb {
+                            let plane = x.pointer + ((i0 + img) * cin + c) * h * w + ki * w + kj
+                            let dst = row + img * pixels
+                            for oh in 0..<ho { (dst + oh * wo).update(from: plane + oh * w, count: wo) }
+                        }
+                    }
+                }
+            }
+            Parallel.sgemm(transA: false, transB: false, m: cout, n: cols, k: kk, alpha: 1,
+                           a: wP, lda: kk, b: colP, ldb: cols, beta: 0, c: prodP, ldc: cols)
+            for co in 0..<cout {
+                let b = bP[co], a = slope?[co] ?? 1
+                let src = prodP + co * cols
+                for img in 0..<nb {
+                    let s = src + img * pixels
+                    let d = out.pointer + ((i0 + img) * cout + co) * pixels
+                    for i in 0..<pixels {
+                        let v = s[i] + b
+                        d[i] = v >= 0 ? v : a * v
+                    }
+                }
+            }
+            i0 += nb
+        }
+        return out
+    }
+}
+
+/// Max pooling with PyTorch's `ceil_mode=True` geometry (no padding): `[N, C, H, W]` →
+/// `[N, C, Ho, Wo]`, `Ho = ceil((H − k) / s) + 1` (minus one when the last window would start outside),
+/// windows clipped at the right and bottom edges.
+func maxPoolCeil(_ x: Tensor, kernel k: Int, stride s: Int) -> Tensor {
+    let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+    func outSize(_ i: Int) -> Int {
+        var o = (i - k + s - 1) / s + 1
+        if (o - 1) * s >= i { o -= 1 }
+        return o
+    }
+    let ho = outSize(h), wo = outSize(w)
+    let y = Tensor(uninitialized: [n, c, ho, wo])
+    // Horizontal maxima of one input row, reused for the rows of a window.
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: h * wo) { rowMax in
+        let rm = rowMax.baseAddress!
+        for plane in 0..<(n * c) {
+            let src = x.pointer + plane * h * w, dst = y.pointer + plane * ho * wo
+            for r in 0..<h {
+                let row = src + r * w, out = rm + r * wo
+                for j in 0..<wo {
+                    let x0 = j * s, x1 = min(w, x0 + k)
+                    var m = row[x0]
+                    for xx in (x0 + 1)..<x1 where row[xx] > m { m = row[xx] }
+                    out[j] = m
+                }
+            }
+            for i in 0..<ho {
+                let y0 = i * s, y1 = min(h, y0 + k)
+                let d = dst + i * wo
+                d.update(from: rm + y0 * wo, count: wo)
+                for yy in (y0 + 1)..<y1 {
+                    let r = rm + yy * wo
+                    for j in 0..<wo where r[j] > d[j] { d[j] = r[j] }
+                }
+            }
+        }
+    }
+    return y
+}
