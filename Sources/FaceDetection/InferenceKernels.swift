@@ -89,27 +89,50 @@ func maxPoolCeil(_ x: Tensor, kernel k: Int, stride s: Int) -> Tensor {
     }
     let ho = outSize(h), wo = outSize(w)
     let y = Tensor(uninitialized: [n, c, ho, wo])
-    // Horizontal maxima of one input row, reused for the rows of a window.
+    // Windows that lie wholly inside the row/column; the rest (at most one, at the end) are clipped.
+    let fullW = min(wo, (w - k) / s + 1), fullH = min(ho, (h - k) / s + 1)
+    // Pass 1: horizontal maxima of every input row (`[h, wo]`); pass 2: vertical maxima of those.
     withUnsafeTemporaryAllocation(of: Float.self, capacity: h * wo) { rowMax in
         let rm = rowMax.baseAddress!
         for plane in 0..<(n * c) {
             let src = x.pointer + plane * h * w, dst = y.pointer + plane * ho * wo
             for r in 0..<h {
                 let row = src + r * w, out = rm + r * wo
-                for j in 0..<wo {
-                    let x0 = j * s, x1 = min(w, x0 + k)
+                switch k {
+                case 2:
+                    for j in 0..<fullW { let p = row + j * s; out[j] = Swift.max(p[0], p[1]) }
+                case 3:
+                    for j in 0..<fullW { let p = row + j * s; out[j] = Swift.max(Swift.max(p[0], p[1]), p[2]) }
+                default:
+                    for j in 0..<fullW {
+                        let p = row + j * s
+                        var m = p[0]
+                        for t in 1..<k { m = Swift.max(m, p[t]) }
+                        out[j] = m
+                    }
+                }
+                for j in fullW..<wo {
+                    let x0 = j * s, x1 = Swift.min(w, x0 + k)
                     var m = row[x0]
-                    for xx in (x0 + 1)..<x1 where row[xx] > m { m = row[xx] }
+                    for xx in x0..<x1 { m = Swift.max(m, row[xx]) }
                     out[j] = m
                 }
             }
             for i in 0..<ho {
-                let y0 = i * s, y1 = min(h, y0 + k)
-                let d = dst + i * wo
-                d.update(from: rm + y0 * wo, count: wo)
-                for yy in (y0 + 1)..<y1 {
-                    let r = rm + yy * wo
-                    for j in 0..<wo where r[j] > d[j] { d[j] = r[j] }
+                let y0 = i * s, y1 = i < fullH ? y0 + k : Swift.min(h, y0 + k)
+                let d = dst + i * wo, r0 = rm + y0 * wo
+                if y1 - y0 == 3 {
+                    let r1 = r0 + wo, r2 = r1 + wo
+                    for j in 0..<wo { d[j] = Swift.max(Swift.max(r0[j], r1[j]), r2[j]) }
+                } else if y1 - y0 == 2 {
+                    let r1 = r0 + wo
+                    for j in 0..<wo { d[j] = Swift.max(r0[j], r1[j]) }
+                } else {
+                    d.update(from: r0, count: wo)
+                    for yy in (y0 + 1)..<y1 {
+                        let r = rm + yy * wo
+                        for j in 0..<wo { d[j] = Swift.max(d[j], r[j]) }
+                    }
                 }
             }
         }

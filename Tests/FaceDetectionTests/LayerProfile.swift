@@ -48,6 +48,38 @@ struct LayerProfile {
         try whole("P-Net 151x151", reps: 20) { _ = try d.pnet.logitsAndRegression(xp) }
         try whole("R-Net 46", reps: 20) { _ = try d.rnet(xr) }
         try whole("O-Net 8", reps: 20) { _ = try d.onet(xo) }
+        func fusedProfile(_ name: String, _ seq: Sequential, _ input: Tensor, reps: Int) {
+            var ops: [(String, (Tensor) -> Tensor)] = []
+            var i = 0
+            let ls = seq.layers
+            while i < ls.count {
+                if let c = ls[i].module as? Conv2d {
+                    let f = ConvPReLU(c, ls[i + 1].module as? PReLU)
+                    ops.append((ls[i].name, { f($0) })); i += 2
+                } else if let p = ls[i].module as? MaxPool2d {
+                    let k = p.geometry.kernelSize.0, s = p.geometry.stride.0
+                    ops.append((ls[i].name, { maxPoolCeil($0, kernel: k, stride: s) })); i += 1
+                } else { break }
+            }
+            var wall = [Double](repeating: 0, count: ops.count), cpu = wall
+            for r in 0...reps {
+                var x = input
+                for (j, op) in ops.enumerated() {
+                    let w0 = Date(), c0 = cpuSeconds()
+                    x = op.1(x)
+                    if r > 0 { wall[j] += Date().timeIntervalSince(w0); cpu[j] += cpuSeconds() - c0 }
+                }
+            }
+            print("\(name) fused layers, input \(input.shape):")
+            for (j, op) in ops.enumerated() {
+                print(String(format: "  %-8@ wall %7.3f ms  cpu %7.3f ms", op.0, 1000 * wall[j] / Double(reps), 1000 * cpu[j] / Double(reps)))
+            }
+        }
+        fusedProfile("R-Net", d.rnet.body, xr, reps: 20)
+        fusedProfile("O-Net", d.onet.body, xo, reps: 20)
+        let pseq = Sequential([("conv1", d.pnet.conv1), ("prelu1", d.pnet.prelu1), ("pool1", d.pnet.pool1), ("conv2", d.pnet.conv2),
+                               ("prelu2", d.pnet.prelu2), ("conv3", d.pnet.conv3), ("prelu3", d.pnet.prelu3)])
+        fusedProfile("P-Net", pseq, xp, reps: 20)
         if ProcessInfo.processInfo.environment["SPHERE_BENCH_LAYERS"] != "1" { return }
         let p = d.pnet
         try profile("P-Net", [("conv1", p.conv1), ("prelu1", p.prelu1), ("pool1", p.pool1), ("conv2", p.conv2), ("prelu2", p.prelu2),
