@@ -44,29 +44,37 @@ final class ConvPReLU {
         var i0 = 0
         while i0 < n {
             let nb = min(group, n - i0), cols = nb * pixels
-            // im2col: row (c, ki, kj), column (image, oh, ow).
-            for c in 0..<cin {
-                for ki in 0..<k {
-                    for kj in 0..<k {
-                        let row = colP + ((c * k + ki) * k + kj) * cols
-                        for img in 0..<nb {
-                            let plane = x.pointer + ((i0 + img) * cin + c) * h * w + ki * w + kj
-                            let dst = row + img * pixels
-                            for oh in 0..<ho { (dst + oh * wo).update(from: plane + oh * w, count: wo) }
+            let b: UnsafePointer<Float>
+            if k == 1 && nb == 1 {
+                b = UnsafePointer(x.pointer + i0 * cin * pixels)      // a 1×1 kernel needs no lowering
+            } else {
+                // im2col: row (c, ki, kj), column (image, oh, ow).
+                for c in 0..<cin {
+                    for ki in 0..<k {
+                        for kj in 0..<k {
+                            let row = colP + ((c * k + ki) * k + kj) * cols
+                            for img in 0..<nb {
+                                let plane = x.pointer + ((i0 + img) * cin + c) * h * w + ki * w + kj
+                                let dst = row + img * pixels
+                                for oh in 0..<ho { (dst + oh * wo).update(from: plane + oh * w, count: wo) }
+                            }
                         }
                     }
                 }
+                b = UnsafePointer(colP)
             }
+            // With one image the product is already NCHW: compute it in place.
+            let target = nb == 1 ? out.pointer + i0 * cout * pixels : prodP
             Parallel.sgemm(transA: false, transB: false, m: cout, n: cols, k: kk, alpha: 1,
-                           a: wP, lda: kk, b: colP, ldb: cols, beta: 0, c: prodP, ldc: cols)
+                           a: wP, lda: kk, b: b, ldb: cols, beta: 0, c: target, ldc: cols)
             for co in 0..<cout {
-                let b = bP[co], a = slope?[co] ?? 1
-                let src = prodP + co * cols
+                let bias = bP[co], a = slope?[co] ?? 1
+                let src = target + co * cols
                 for img in 0..<nb {
                     let s = src + img * pixels
                     let d = out.pointer + ((i0 + img) * cout + co) * pixels
                     for i in 0..<pixels {
-                        let v = s[i] + b
+                        let v = s[i] + bias
                         d[i] = v >= 0 ? v : a * v
                     }
                 }
