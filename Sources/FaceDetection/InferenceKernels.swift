@@ -147,3 +147,85 @@ func maxPoolCeil(_ x: Tensor, kernel k: Int, stride s: Int) -> Tensor {
     }
     return y
 }
+
+/// Direct convolution for layers with few input channels (MTCNN's first layers, 3 → 10/28/32), stride 1,
+/// no padding, fused with bias and PReLU: `[N, Cin, H, W]` → `[N, Cout, H − k + 1, W − k + 1]`.
+///
+/// Eight output columns × four output channels per step stay in SIMD registers over all `Cin·k·k` taps,
+/// so the input is read once per four channels and no im2col matrix is written. Rows narrower than
+/// eight columns fall back to `ConvPReLU`.
+final class DirectConvPReLU {
+    let cin: Int, cout: Int, k: Int
+    /// `[ceil(cout / 4)][Cin·k·k][4]`: four channels' weights side by side, zero-padded.
+    private let packed: [Float]
+    private let bias: [Float], slope: [Float]
+    private let fallback: ConvPReLU
+
+    init(_ conv: Conv2d, _ prelu: PReLU) {
+        cin = conv.inputChannels; cout = conv.outputChannels; k = conv.kernelSize.0
+        let taps = cin * k * k, groups = (cout + 3) / 4
+        var p = [Float](repeating: 0, count: groups * taps * 4)
+        let w = conv.weight.value.pointer
+        for co in 0..<cout { for t in 0..<taps { p[((co / 4) * taps + t) * 4 + co % 4] = w[co * taps + t] } }
+        packed = p
+        bias = Array(UnsafeBufferPointer(start: conv.bias!.value.pointer, count: cout))
+        slope = Array(UnsafeBufferPointer(start: prelu.weight.value.pointer, count: cout))
+        fallback = ConvPReLU(conv, prelu)
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let n = x.shape[0], h = x.shape[2], w = x.shape[3]
+        let ho = h - k + 1, wo = w - k + 1
+        if wo < 8 { return fallback(x) }
+        let out = Tensor(uninitialized: [n, cout, ho, wo])
+        let taps = cin * k * k, k = self.k, cin = self.cin, cout = self.cout, plane = ho * wo
+        packed.withUnsafeBufferPointer { pw in
+            bias.withUnsafeBufferPointer { pb in
+                slope.withUnsafeBufferPointer { ps in
+                    for img in 0..<n {
+                        let src = x.pointer + img * cin * h * w
+                        let dst = out.pointer + img * cout * plane
+                        for g in 0..<((cout + 3) / 4) {
+                            let wg = pw.baseAddress! + g * taps * 4
+                            let nc = min(4, cout - 4 * g)
+                            var b = SIMD4<Float>(repeating: 0), a = SIMD4<Float>(repeating: 1)
+                            for j in 0..<nc { b[j] = pb[4 * g + j]; a[j] = ps[4 * g + j] }
+                            for oh in 0..<ho {
+                                var ow0 = 0
+                                while ow0 < wo {
+                                    let c0 = min(ow0, wo - 8)            // last block overlaps the previous one
+                                    var acc0 = SIMD8<Float>(repeating: b[0]), acc1 = SIMD8<Float>(repeating: b[1])
+                                    var acc2 = SIMD8<Float>(repeating: b[2]), acc3 = SIMD8<Float>(repeating: b[3])
+                                    var t = 0
+                                    for c in 0..<cin {
+                                        for ki in 0..<k {
+                                            let row = UnsafeRawPointer(src + (c * h + oh + ki) * w + c0)
+                                            for kj in 0..<k {
+                                                let v = row.loadUnaligned(fromByteOffset: kj * 4, as: SIMD8<Float>.self)
+                                                let wt = wg + 4 * t
+                                                acc0 = acc0.addingProduct(v, wt[0]); acc1 = acc1.addingProduct(v, wt[1])
+                                                acc2 = acc2.addingProduct(v, wt[2]); acc3 = acc3.addingProduct(v, wt[3])
+                                                t += 1
+                                            }
+                                        }
+                                    }
+                                    let base = dst + 4 * g * plane + oh * wo + c0
+                                    @inline(__always) func store(_ v: SIMD8<Float>, _ j: Int) {
+                                        let r = v.replacing(with: v * a[j], where: v .< 0)
+                                        UnsafeMutableRawPointer(base + j * plane).storeBytes(of: r, as: SIMD8<Float>.self)
+                                    }
+                                    store(acc0, 0)
+                                    if nc > 1 { store(acc1, 1) }
+                                    if nc > 2 { store(acc2, 2) }
+                                    if nc > 3 { store(acc3, 3) }
+                                    ow0 += 8
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -12,8 +12,13 @@ import NeuralNet
 /// regression, squaring → 48×48 crops → one O-Net batch, keep > `thresholds.2`, landmarks, regression →
 /// NMS "Min" 0.7. Faces come back largest box first, as `facenet_pytorch.MTCNN.detect` orders them.
 ///
-/// Thread safety: the networks cache per-call state, so `detect` calls on one instance are serialised
+/// Thread safety: the networks keep scratch buffers, so `detect` calls on one instance are serialised
 /// by an internal lock (the type is `Sendable`); create one instance per thread to detect in parallel.
+///
+/// Speed: each stage's convolutions are im2col + SGEMM (`Parallel.sgemm`) or direct SIMD kernels, R-Net
+/// and O-Net run once per image on all candidates. For throughput on a multi-core machine, run one
+/// detector per core with `Parallel.setBLASThreads(1)` (OpenBLAS's own threads only pay off for large
+/// products; MTCNN's are small).
 public final class MTCNN: @unchecked Sendable {
     /// Detector parameters; the defaults are facenet-pytorch's.
     public struct Configuration: Sendable, Equatable {
@@ -56,10 +61,10 @@ public final class MTCNN: @unchecked Sendable {
 
     /// The parameters in use.
     public let configuration: Configuration
-    /// Stage networks.
-    public let pnet: PNet
-    public let rnet: RNet
-    public let onet: ONet
+    /// Stage networks (not thread-safe on their own; `detect` serialises access to them).
+    let pnet: PNet
+    let rnet: RNet
+    let onet: ONet
     private let lock = NSLock()
 
     /// Loads the three networks from `modelDirectory`, which holds either the cache names

@@ -75,6 +75,18 @@ struct LayerProfile {
                 print(String(format: "  %-8@ wall %7.3f ms  cpu %7.3f ms", op.0, 1000 * wall[j] / Double(reps), 1000 * cpu[j] / Double(reps)))
             }
         }
+        for (name, seq, x) in [("P-Net", Sequential([("c", d.pnet.conv1), ("p", d.pnet.prelu1)]), xp),
+                               ("R-Net", d.rnet.body, xr), ("O-Net", d.onet.body, xo)] {
+            let conv = seq.layers[0].module as! Conv2d, prelu = seq.layers[1].module as! PReLU
+            let gemm = ConvPReLU(conv, prelu), direct = DirectConvPReLU(conv, prelu)
+            _ = gemm(x); _ = direct(x)
+            let c0 = cpuSeconds()
+            for _ in 0..<20 { _ = gemm(x) }
+            let c1 = cpuSeconds()
+            for _ in 0..<20 { _ = direct(x) }
+            let c2 = cpuSeconds()
+            print(String(format: "%@ conv1: im2col+GEMM %.3f ms CPU, direct SIMD %.3f ms CPU", name, (c1 - c0) * 50, (c2 - c1) * 50))
+        }
         fusedProfile("R-Net", d.rnet.body, xr, reps: 20)
         fusedProfile("O-Net", d.onet.body, xo, reps: 20)
         let pseq = Sequential([("conv1", d.pnet.conv1), ("prelu1", d.pnet.prelu1), ("pool1", d.pnet.pool1), ("conv2", d.pnet.conv2),
