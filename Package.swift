@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"], swiftSettings: numeric),
         .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: numeric),
         .target(name: "FaceEmbedding", dependencies: ["NeuralNet", "Imaging"], swiftSettings: numeric),
+        .target(name: "FaceDetection", dependencies: ["Imaging", "NeuralNet"], swiftSettings: numeric),
         .target(
             name: "Gallery",
             dependencies: [
@@ -44,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "SphereGalleryCLI",
             dependencies: [
-                "Gallery", "FaceEmbedding", "Imaging", "NeuralNet",
+                "Gallery", "FaceEmbedding", "FaceDetection", "Imaging", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -56,6 +57,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "NeuralNet", "Imaging"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "NeuralNet"]),
         .testTarget(name: "SphereGalleryCLITests", dependencies: ["Gallery"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,47 @@
+import Imaging
+
+/// Which of the faces found in one image to use. Shared by enrolment, identification and evaluation, so
+/// every pipeline picks faces the same way.
+public enum FaceSelection: String, Sendable, CaseIterable {
+    /// The face with the largest box area (`(x2 − x1)·(y2 − y1)`) — what facenet-pytorch's
+    /// `MTCNN(select_largest=True)` keeps. The default.
+    case largest
+    /// The face whose box centre is nearest the image centre (LFW-style images centre their subject).
+    case centre
+    /// Every face, largest first.
+    case all
+    /// The only face; an image with more than one face is an error (`DetectionError.multipleFaces`).
+    case rejectMultiple
+
+    /// The default policy, `.largest`.
+    public static let `default` = FaceSelection.largest
+
+    /// Applies the policy to `faces` found in an image of `imageWidth × imageHeight` pixels.
+    /// - Returns: no face when `faces` is empty; otherwise one face, or all of them (largest first) for `.all`.
+    /// - Throws: `DetectionError.multipleFaces` for `.rejectMultiple` when there is more than one face.
+    public func select(_ faces: [DetectedFace], imageWidth: Int, imageHeight: Int) throws -> [DetectedFace] {
+        guard !faces.isEmpty else { return [] }
+        // Stable: equal areas keep the detector's order.
+        let byArea = faces.enumerated().sorted { a, b in
+            a.element.box.area != b.element.box.area ? a.element.box.area > b.element.box.area : a.offset < b.offset
+        }.map(\.element)
+        switch self {
+        case .largest:
+            return [byArea[0]]
+        case .all:
+            return byArea
+        case .rejectMultiple:
+            if faces.count > 1 { throw DetectionError.multipleFaces(count: faces.count) }
+            return faces
+        case .centre:
+            let c = Point2D(Double(imageWidth) / 2, Double(imageHeight) / 2)
+            var best = byArea[0], bestD = Double.infinity
+            for f in byArea {
+                let d = f.box.centre - c
+                let d2 = (d * d).sum()
+                if d2 < bestD { bestD = d2; best = f }
+            }
+            return [best]
+        }
+    }
+}

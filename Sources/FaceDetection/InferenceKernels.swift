@@ -1,0 +1,231 @@
+import NeuralNet
+
+/// Inference-only kernels for MTCNN's small layers, used instead of running NeuralNet's `Conv2d`,
+/// `PReLU` and `MaxPool2d` modules one by one (those are general training layers: for MTCNN's shapes the
+/// pooling and the 3-input-channel Winograd path dominated the run time). The weights stay in the
+/// NeuralNet layers; the reference path through those layers is kept for the tests (`referenceForward`).
+
+/// A stride-1, unpadded convolution with bias, fused with a per-channel PReLU:
+/// `[N, Cin, H, W]` → `[N, Cout, H − k + 1, W − k + 1]`.
+///
+/// Groups of images are lowered with im2col into one `[Cin·k·k, images·Ho·Wo]` matrix and multiplied by
+/// the `[Cout, Cin·k·k]` weight in one SGEMM (`Parallel.sgemm`); bias and PReLU are applied while the
+/// product is scattered back to NCHW. Scratch buffers are reused across calls.
+final class ConvPReLU {
+    let conv: Conv2d
+    let prelu: PReLU?
+    let k: Int
+    private var col: TensorStorage?
+    private var product: TensorStorage?
+
+    init(_ conv: Conv2d, _ prelu: PReLU?) {
+        precondition(conv.kernelSize.0 == conv.kernelSize.1 && conv.stride == (1, 1) && conv.padding == (0, 0))
+        self.conv = conv
+        self.prelu = prelu
+        self.k = conv.kernelSize.0
+    }
+
+    /// About 2 M floats (8 MB) of im2col buffer per group.
+    private static let columnBudget = 2 << 20
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let n = x.shape[0], cin = x.shape[1], h = x.shape[2], w = x.shape[3]
+        let ho = h - k + 1, wo = w - k + 1, pixels = ho * wo
+        let cout = conv.outputChannels, kk = cin * k * k
+        let out = Tensor(uninitialized: [n, cout, ho, wo])
+        let group = max(1, min(n, ConvPReLU.columnBudget / max(1, kk * pixels)))
+        let colCount = kk * group * pixels, prodCount = cout * group * pixels
+        if (col?.capacity ?? 0) < colCount { col = TensorStorage(capacity: colCount) }
+        if (product?.capacity ?? 0) < prodCount { product = TensorStorage(capacity: prodCount) }
+        let colP = col!.base, prodP = product!.base
+        let wP = conv.weight.value.pointer, bP = conv.bias!.value.pointer
+        let slope: UnsafeMutablePointer<Float>? = prelu?.weight.value.pointer
+        let k = self.k
+        var i0 = 0
+        while i0 < n {
+            let nb = min(group, n - i0), cols = nb * pixels
+            let b: UnsafePointer<Float>
+            if k == 1 && nb == 1 {
+                b = UnsafePointer(x.pointer + i0 * cin * pixels)      // a 1×1 kernel needs no lowering
+            } else {
+                // im2col: row (c, ki, kj), column (image, oh, ow).
+                for c in 0..<cin {
+                    for ki in 0..<k {
+                        for kj in 0..<k {
+                            let row = colP + ((c * k + ki) * k + kj) * cols
+                            for img in 0..<nb {
+                                let plane = x.pointer + ((i0 + img) * cin + c) * h * w + ki * w + kj
+                                let dst = row + img * pixels
+                                for oh in 0..<ho { (dst + oh * wo).update(from: plane + oh * w, count: wo) }
+                            }
+                        }
+                    }
+                }
+                b = UnsafePointer(colP)
+            }
+            // With one image the product is already NCHW: compute it in place.
+            let target = nb == 1 ? out.pointer + i0 * cout * pixels : prodP
+            Parallel.sgemm(transA: false, transB: false, m: cout, n: cols, k: kk, alpha: 1,
+                           a: wP, lda: kk, b: b, ldb: cols, beta: 0, c: target, ldc: cols)
+            for co in 0..<cout {
+                let bias = bP[co], a = slope?[co] ?? 1
+                let src = target + co * cols
+                for img in 0..<nb {
+                    let s = src + img * pixels
+                    let d = out.pointer + ((i0 + img) * cout + co) * pixels
+                    for i in 0..<pixels {
+                        let v = s[i] + bias
+                        d[i] = v >= 0 ? v : a * v
+                    }
+                }
+            }
+            i0 += nb
+        }
+        return out
+    }
+}
+
+/// Max pooling with PyTorch's `ceil_mode=True` geometry (no padding): `[N, C, H, W]` →
+/// `[N, C, Ho, Wo]`, `Ho = ceil((H − k) / s) + 1` (minus one when the last window would start outside),
+/// windows clipped at the right and bottom edges.
+func maxPoolCeil(_ x: Tensor, kernel k: Int, stride s: Int) -> Tensor {
+    let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+    func outSize(_ i: Int) -> Int {
+        var o = (i - k + s - 1) / s + 1
+        if (o - 1) * s >= i { o -= 1 }
+        return o
+    }
+    let ho = outSize(h), wo = outSize(w)
+    let y = Tensor(uninitialized: [n, c, ho, wo])
+    // Windows that lie wholly inside the row/column; the rest (at most one, at the end) are clipped.
+    let fullW = min(wo, (w - k) / s + 1), fullH = min(ho, (h - k) / s + 1)
+    // Pass 1: horizontal maxima of every input row (`[h, wo]`); pass 2: vertical maxima of those.
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: h * wo) { rowMax in
+        let rm = rowMax.baseAddress!
+        for plane in 0..<(n * c) {
+            let src = x.pointer + plane * h * w, dst = y.pointer + plane * ho * wo
+            for r in 0..<h {
+                let row = src + r * w, out = rm + r * wo
+                switch k {
+                case 2:
+                    for j in 0..<fullW { let p = row + j * s; out[j] = Swift.max(p[0], p[1]) }
+                case 3:
+                    for j in 0..<fullW { let p = row + j * s; out[j] = Swift.max(Swift.max(p[0], p[1]), p[2]) }
+                default:
+                    for j in 0..<fullW {
+                        let p = row + j * s
+                        var m = p[0]
+                        for t in 1..<k { m = Swift.max(m, p[t]) }
+                        out[j] = m
+                    }
+                }
+                for j in fullW..<wo {
+                    let x0 = j * s, x1 = Swift.min(w, x0 + k)
+                    var m = row[x0]
+                    for xx in x0..<x1 { m = Swift.max(m, row[xx]) }
+                    out[j] = m
+                }
+            }
+            for i in 0..<ho {
+                let y0 = i * s, y1 = i < fullH ? y0 + k : Swift.min(h, y0 + k)
+                let d = dst + i * wo, r0 = rm + y0 * wo
+                if y1 - y0 == 3 {
+                    let r1 = r0 + wo, r2 = r1 + wo
+                    for j in 0..<wo { d[j] = Swift.max(Swift.max(r0[j], r1[j]), r2[j]) }
+                } else if y1 - y0 == 2 {
+                    let r1 = r0 + wo
+                    for j in 0..<wo { d[j] = Swift.max(r0[j], r1[j]) }
+                } else {
+                    d.update(from: r0, count: wo)
+                    for yy in (y0 + 1)..<y1 {
+                        let r = rm + yy * wo
+                        for j in 0..<wo { d[j] = Swift.max(d[j], r[j]) }
+                    }
+                }
+            }
+        }
+    }
+    return y
+}
+
+/// Direct convolution for layers with few input channels (MTCNN's first layers, 3 → 10/28/32), stride 1,
+/// no padding, fused with bias and PReLU: `[N, Cin, H, W]` → `[N, Cout, H − k + 1, W − k + 1]`.
+///
+/// Eight output columns × four output channels per step stay in SIMD registers over all `Cin·k·k` taps,
+/// so the input is read once per four channels and no im2col matrix is written. Rows narrower than
+/// eight columns fall back to `ConvPReLU`.
+final class DirectConvPReLU {
+    let cin: Int, cout: Int, k: Int
+    /// `[ceil(cout / 4)][Cin·k·k][4]`: four channels' weights side by side, zero-padded.
+    private let packed: [Float]
+    private let bias: [Float], slope: [Float]
+    private let fallback: ConvPReLU
+
+    init(_ conv: Conv2d, _ prelu: PReLU) {
+        cin = conv.inputChannels; cout = conv.outputChannels; k = conv.kernelSize.0
+        let taps = cin * k * k, groups = (cout + 3) / 4
+        var p = [Float](repeating: 0, count: groups * taps * 4)
+        let w = conv.weight.value.pointer
+        for co in 0..<cout { for t in 0..<taps { p[((co / 4) * taps + t) * 4 + co % 4] = w[co * taps + t] } }
+        packed = p
+        bias = Array(UnsafeBufferPointer(start: conv.bias!.value.pointer, count: cout))
+        slope = Array(UnsafeBufferPointer(start: prelu.weight.value.pointer, count: cout))
+        fallback = ConvPReLU(conv, prelu)
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let n = x.shape[0], h = x.shape[2], w = x.shape[3]
+        let ho = h - k + 1, wo = w - k + 1
+        if wo < 8 { return fallback(x) }
+        let out = Tensor(uninitialized: [n, cout, ho, wo])
+        let taps = cin * k * k, k = self.k, cin = self.cin, cout = self.cout, plane = ho * wo
+        packed.withUnsafeBufferPointer { pw in
+            bias.withUnsafeBufferPointer { pb in
+                slope.withUnsafeBufferPointer { ps in
+                    for img in 0..<n {
+                        let src = x.pointer + img * cin * h * w
+                        let dst = out.pointer + img * cout * plane
+                        for g in 0..<((cout + 3) / 4) {
+                            let wg = pw.baseAddress! + g * taps * 4
+                            let nc = min(4, cout - 4 * g)
+                            var b = SIMD4<Float>(repeating: 0), a = SIMD4<Float>(repeating: 1)
+                            for j in 0..<nc { b[j] = pb[4 * g + j]; a[j] = ps[4 * g + j] }
+                            for oh in 0..<ho {
+                                var ow0 = 0
+                                while ow0 < wo {
+                                    let c0 = min(ow0, wo - 8)            // last block overlaps the previous one
+                                    var acc0 = SIMD8<Float>(repeating: b[0]), acc1 = SIMD8<Float>(repeating: b[1])
+                                    var acc2 = SIMD8<Float>(repeating: b[2]), acc3 = SIMD8<Float>(repeating: b[3])
+                                    var t = 0
+                                    for c in 0..<cin {
+                                        for ki in 0..<k {
+                                            let row = UnsafeRawPointer(src + (c * h + oh + ki) * w + c0)
+                                            for kj in 0..<k {
+                                                let v = row.loadUnaligned(fromByteOffset: kj * 4, as: SIMD8<Float>.self)
+                                                let wt = wg + 4 * t
+                                                acc0 = acc0.addingProduct(v, wt[0]); acc1 = acc1.addingProduct(v, wt[1])
+                                                acc2 = acc2.addingProduct(v, wt[2]); acc3 = acc3.addingProduct(v, wt[3])
+                                                t += 1
+                                            }
+                                        }
+                                    }
+                                    let base = dst + 4 * g * plane + oh * wo + c0
+                                    @inline(__always) func store(_ v: SIMD8<Float>, _ j: Int) {
+                                        let r = v.replacing(with: v * a[j], where: v .< 0)
+                                        UnsafeMutableRawPointer(base + j * plane).storeBytes(of: r, as: SIMD8<Float>.self)
+                                    }
+                                    store(acc0, 0)
+                                    if nc > 1 { store(acc1, 1) }
+                                    if nc > 2 { store(acc2, 2) }
+                                    if nc > 3 { store(acc3, 3) }
+                                    ow0 += 8
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
