@@ -41,7 +41,9 @@ final class WinogradKernel {
         }
     }
 
-    func forward(_ x: Tensor, bias: Tensor?, padding: (Int, Int), outputHeight ho: Int, outputWidth wo: Int) -> Tensor {
+    /// `epilogue` is applied to each output value after the bias (PReLU slopes and/or a residual).
+    func forward(_ x: Tensor, bias: Tensor?, padding: (Int, Int), outputHeight ho: Int, outputWidth wo: Int,
+                 epilogue: ConvEpilogue = ConvEpilogue()) -> Tensor {
         let n = x.shape[0], h = x.shape[2], w = x.shape[3]
         let (ph, pw) = padding
         let out = Tensor(uninitialized: [n, cout, ho, wo])
@@ -143,13 +145,30 @@ final class WinogradKernel {
                 for co in r {
                     let b = biasP?[co] ?? 0
                     let bv = SIMD8<Float>(repeating: b)
+                    let slope = epilogue.slopes?[co] ?? 1
+                    let sv = SIMD16<Float>(repeating: slope)
+                    let hasSlope = epilogue.slopes != nil
+
                     forEachTileRow(t0: t0, count: tc, tilesW: tilesW, tpi: tpi) { img, th, twLo, twHi, tl0 in
                         let src = mb + co * tc + tl0
                         let oy = th * 2
                         let row0 = yout + ((img * cout + co) * ho + oy) * wo
                         let hasRow1 = oy + 1 < ho
                         let row1 = row0 + wo
+                        let res0 = epilogue.residual.map { $0 + ((img * cout + co) * ho + oy) * wo }
                         let cnt = twHi - twLo
+                        @inline(__always) func finish(_ v: SIMD16<Float>, _ off: Int, _ res: UnsafePointer<Float>?) -> SIMD16<Float> {
+                            var r = v
+                            if hasSlope { r.replace(with: r * sv, where: r .< 0) }
+                            if let rp = res { r += UnsafeRawPointer(rp + off).loadUnaligned(as: SIMD16<Float>.self) }
+                            return r
+                        }
+                        @inline(__always) func finish(_ v: Float, _ off: Int, _ res: UnsafePointer<Float>?) -> Float {
+                            var r = v
+                            if r < 0 { r *= slope }
+                            if let rp = res { r += rp[off] }
+                            return r
+                        }
                         var q = 0
                         // full vectors while the 16 output columns stay inside the row
                         while q + 8 <= cnt && 2 * (twLo + q) + 16 <= wo {
@@ -159,11 +178,11 @@ final class WinogradKernel {
                             let y00 = m(0) + m(4) + m(8) + a01 + a02 + bv
                             let y01 = a01 - a02 - (m(3) + m(7) + m(11)) + bv
                             let ox = 2 * (twLo + q)
-                            interleave(y00, y01).store(row0 + ox)
+                            finish(interleave(y00, y01), ox, res0).store(row0 + ox)
                             if hasRow1 {
                                 let y10 = m(4) - m(8) - m(12) + a11 + a12 + bv
                                 let y11 = a11 - a12 - (m(7) - m(11) - m(15)) + bv
-                                interleave(y10, y11).store(row1 + ox)
+                                finish(interleave(y10, y11), ox, res0.map { $0 + wo }).store(row1 + ox)
                             }
                             q += 8
                         }
@@ -174,11 +193,11 @@ final class WinogradKernel {
                             let a10 = m(4) - m(8) - m(12), a11 = m(5) - m(9) - m(13)
                             let a12 = m(6) - m(10) - m(14), a13 = m(7) - m(11) - m(15)
                             let ox = 2 * (twLo + q)
-                            row0[ox] = a00 + a01 + a02 + b
-                            if ox + 1 < wo { row0[ox + 1] = a01 - a02 - a03 + b }
+                            row0[ox] = finish(a00 + a01 + a02 + b, ox, res0)
+                            if ox + 1 < wo { row0[ox + 1] = finish(a01 - a02 - a03 + b, ox + 1, res0) }
                             if hasRow1 {
-                                row1[ox] = a10 + a11 + a12 + b
-                                if ox + 1 < wo { row1[ox + 1] = a11 - a12 - a13 + b }
+                                row1[ox] = finish(a10 + a11 + a12 + b, ox, res0.map { $0 + wo })
+                                if ox + 1 < wo { row1[ox + 1] = finish(a11 - a12 - a13 + b, ox + 1, res0.map { $0 + wo }) }
                             }
                             q += 1
                         }
@@ -229,4 +248,13 @@ extension SIMD16 where Scalar == Float {
     @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD16<Float>.self)
     }
+}
+
+/// Element-wise work fused into a convolution's output pass (inference):
+/// `y = prelu(conv(x) + bias) + residual`.
+struct ConvEpilogue {
+    /// Per-output-channel PReLU slopes, or nil for none.
+    var slopes: UnsafePointer<Float>? = nil
+    /// A tensor of the output's shape added last, or nil.
+    var residual: UnsafePointer<Float>? = nil
 }

@@ -48,15 +48,10 @@ struct SphereBenchmark {
         }
         var y = x
         for (s, st) in net.stages.enumerated() {
-            let c = try timed("stage\(s + 1) conv s2") { try st.opening.conv(y) }
-            y = try timed("prelu") { try st.opening.relu(c) }
+            y = try timed("stage\(s + 1) conv s2 (+prelu)") { try st.opening.conv.forward(y, prelu: st.opening.relu) }
             for (a, bb) in st.residual {
-                let c1 = try timed("stage\(s + 1) conv s1") { try a.conv(y) }
-                let r1 = try timed("prelu") { try a.relu(c1) }
-                let c2 = try timed("stage\(s + 1) conv s1") { try bb.conv(r1) }
-                let r2 = try timed("prelu") { try bb.relu(c2) }
-                timed("residual add") { add(r2, y, into: r2) }
-                y = r2
+                let r1 = try timed("stage\(s + 1) conv s1 (+prelu)") { try a.conv.forward(y, prelu: a.relu) }
+                y = try timed("stage\(s + 1) conv s1 (+prelu+add)") { try bb.conv.forward(r1, prelu: bb.relu, residual: y) }
             }
         }
         let e = try timed("fc5") { try net.fc5(y) }

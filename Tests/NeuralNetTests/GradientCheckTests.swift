@@ -119,6 +119,23 @@ import Testing
         #expect(e < 1e-5, "Winograd vs im2col relative error \(e)")
     }
 
+    /// `forward(_:prelu:residual:)` equals conv → PReLU → add, on the Winograd and im2col paths.
+    @Test(arguments: [(1, 1), (2, 1), (1, 0)])
+    func fusedEpilogue(_ c: (Int, Int)) throws {
+        let (stride, winograd) = c
+        let conv = try Conv2d(inputChannels: 5, outputChannels: 6, kernelSize: 3, stride: stride, padding: 1, seed: 9)
+        conv.useWinograd = winograd == 1
+        let prelu = try PReLU(numParameters: 6, initialValue: 0.2)
+        let x = randomTensor([3, 5, 13, 10], seed: 4)
+        let plain = try prelu(conv(x))
+        let res = randomTensor(plain.shape, seed: 5)
+        let fused = try conv.forward(x, prelu: prelu, residual: res)
+        let expected = add(plain, res, into: Tensor(zeros: plain.shape))
+        #expect(relativeMaxError(fused, expected) < 1e-6)
+        #expect(relativeMaxError(try conv.forward(x, prelu: prelu), plain) < 1e-6)
+        #expect(throws: NeuralNetError.self) { try conv.forward(x, prelu: try PReLU(numParameters: 5)) }
+    }
+
     @Test func invalidatesTransformedKernelWhenWeightsChange() throws {
         let conv = try Conv2d(inputChannels: 4, outputChannels: 4, kernelSize: 3, padding: 1, seed: 1)
         let x = randomTensor([1, 4, 6, 6], seed: 2)
