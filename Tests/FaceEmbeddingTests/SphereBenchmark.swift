@@ -26,9 +26,9 @@ struct SphereBenchmark {
         for b in batches {
             let x = Tensor.uniform([b, 3, 112, 96], bound: 1, seed: 1)
             _ = try net(x)  // warm-up (Winograd kernels, page faults)
-            let iters = max(2, 64 / b)
+            let iters = max(1, 32 / b)
             var best = Double.infinity, bestCPU = Double.infinity
-            for _ in 0..<3 {
+            for _ in 0..<2 {
                 let t0 = Self.now(), c0 = Self.cpuTime()
                 for _ in 0..<iters { _ = try net(x) }
                 best = min(best, (Self.now() - t0) / Double(iters))
