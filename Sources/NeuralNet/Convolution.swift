@@ -25,6 +25,7 @@ public final class Conv2d: Module {
 
     private var cachedInput: Tensor?
     private var winograd: WinogradKernel?
+    private var winograd4: Winograd4Kernel?
 
     /// Creates a convolution with PyTorch's default initialisation (uniform ±1/√fanIn), seeded deterministically.
     /// - Throws: `invalidArgument` for non-positive sizes or negative padding.
@@ -106,6 +107,10 @@ public final class Conv2d: Module {
     }
 
     private func forward(_ x: Tensor, _ d: (n: Int, h: Int, w: Int, ho: Int, wo: Int), _ epilogue: ConvEpilogue) -> Tensor {
+        if useWinograd, kernelSize == (3, 3), stride == (1, 1), d.ho >= 8, d.wo >= 8 {
+            if winograd4 == nil || winograd4!.version != weight.version { winograd4 = Winograd4Kernel(weight: weight) }
+            return winograd4!.forward(x, bias: bias?.value, padding: padding, outputHeight: d.ho, outputWidth: d.wo, epilogue: epilogue)
+        }
         if useWinograd, kernelSize == (3, 3), stride == (1, 1) {
             if winograd == nil || winograd!.version != weight.version { winograd = WinogradKernel(weight: weight) }
             return winograd!.forward(x, bias: bias?.value, padding: padding, outputHeight: d.ho, outputWidth: d.wo, epilogue: epilogue)

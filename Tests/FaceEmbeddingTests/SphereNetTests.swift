@@ -54,11 +54,16 @@ struct SphereNetReferenceTests {
         let e = relativeMaxError(emb, try io.tensor("fc5_embedding", shape: [4, 128]))
         report.append("fc5_embedding \(e)")
         #expect(e <= referenceTolerance, "fc5_embedding: relative max error \(e)")
-        print("sphere20a forward errors (max|Δ|/max|ref|): " + report.joined(separator: ", "))
+        // the inference path (Winograd, PReLU and residual fused into the convolutions)
+        let fused = try net(input)
+        let eFused = relativeMaxError(fused, try io.tensor("fc5_embedding"))
+        #expect(eFused <= referenceTolerance, "fc5_embedding (fused inference path): relative max error \(eFused)")
+        report.append("fc5_embedding(fused) \(eFused)")
         // embed() returns unit vectors in the direction of fc5
         let unit = try net.embed(input)
         #expect(unit.count == 4 && unit[0].count == 128)
         for v in unit { #expect(abs(v.reduce(0) { $0 + $1 * $1 } - 1) < 1e-5) }
+        print("sphere20a forward errors (max|Δ|/max|ref|): " + report.joined(separator: ", "))
     }
 
     @Test func im2colPathAlsoMatches() throws {
