@@ -20,8 +20,20 @@ public final class Conv2d: Module {
     /// `[outputChannels]`, or nil when created with `bias: false`.
     public let bias: Parameter?
     public var training = false
-    /// Use Winograd F(2×2,3×3) for the forward pass when the kernel is 3×3 with stride 1 (default true).
+    /// Use Winograd for the forward pass when the kernel is 3×3 with stride 1 (default true).
     public var useWinograd = true
+    /// Output tile of the Winograd forward pass.
+    public enum WinogradTile: Sendable {
+        /// F(4×4,3×3) for outputs of at least 8×8 with at least 128 channels in and out (where its
+        /// larger transforms pay off; measured on the sphere20a shapes), F(2×2,3×3) otherwise.
+        case automatic
+        /// Always F(2×2,3×3): 4 multiplications per output and channel pair, the most accurate.
+        case f2x2
+        /// Always F(4×4,3×3): 2.25 multiplications per output and channel pair.
+        case f4x4
+    }
+    /// Which Winograd variant to use (default `.automatic`).
+    public var winogradTile = WinogradTile.automatic
 
     private var cachedInput: Tensor?
     private var winograd: WinogradKernel?
@@ -107,7 +119,9 @@ public final class Conv2d: Module {
     }
 
     private func forward(_ x: Tensor, _ d: (n: Int, h: Int, w: Int, ho: Int, wo: Int), _ epilogue: ConvEpilogue) -> Tensor {
-        if useWinograd, kernelSize == (3, 3), stride == (1, 1), d.ho >= 8, d.wo >= 8 {
+        let big = winogradTile == .f4x4
+            || (winogradTile == .automatic && d.ho >= 8 && d.wo >= 8 && min(inputChannels, outputChannels) >= 128)
+        if useWinograd, kernelSize == (3, 3), stride == (1, 1), big {
             if winograd4 == nil || winograd4!.version != weight.version { winograd4 = Winograd4Kernel(weight: weight) }
             return winograd4!.forward(x, bias: bias?.value, padding: padding, outputHeight: d.ho, outputWidth: d.wo, epilogue: epilogue)
         }

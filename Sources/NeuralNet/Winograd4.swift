@@ -106,11 +106,16 @@ final class Winograd4Kernel {
                                 let a = SIMD32<Float>.load(b + 4 * q), nx = SIMD32<Float>.load(b + 4 * q + 4)
                                 let ae = a.evenHalf, ao = a.oddHalf
                                 let r = bt(ae.evenHalf, ao.evenHalf, ae.oddHalf, ao.oddHalf, nx.evenHalf.evenHalf, nx.oddHalf.evenHalf)
-                                let outs = [r.0, r.1, r.2, r.3, r.4, r.5]
                                 if q + 8 <= cnt {
-                                    for l in 0..<6 { outs[l].store(dbase + l * vStride + q) }
+                                    let p = dbase + q
+                                    r.0.store(p); r.1.store(p + vStride); r.2.store(p + 2 * vStride)
+                                    r.3.store(p + 3 * vStride); r.4.store(p + 4 * vStride); r.5.store(p + 5 * vStride)
                                 } else {
-                                    for l in 0..<6 { for lane in 0..<(cnt - q) { dbase[l * vStride + q + lane] = outs[l][lane] } }
+                                    for lane in 0..<(cnt - q) {
+                                        let p = dbase + q + lane
+                                        p[0] = r.0[lane]; p[vStride] = r.1[lane]; p[2 * vStride] = r.2[lane]
+                                        p[3 * vStride] = r.3[lane]; p[4 * vStride] = r.4[lane]; p[5 * vStride] = r.5[lane]
+                                    }
                                 }
                                 q += 8
                             }
@@ -145,37 +150,42 @@ final class Winograd4Kernel {
                         let cnt = twHi - twLo
                         var q = 0
                         while q < cnt {
-                            // rows of Aᵀ M for each column j, then Aᵀ on the columns
-                            var t = [SIMD8<Float>](repeating: .zero, count: 24)
-                            for j in 0..<6 {
+                            // Aᵀ over the rows of M for each column j, then Aᵀ over the columns
+                            @inline(__always) func col(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
                                 @inline(__always) func m(_ i: Int) -> SIMD8<Float> { SIMD8<Float>.load(src + (6 * i + j) * mStride + q) }
-                                let r = at(m(0), m(1), m(2), m(3), m(4), m(5))
-                                t[j] = r.0; t[6 + j] = r.1; t[12 + j] = r.2; t[18 + j] = r.3
+                                return at(m(0), m(1), m(2), m(3), m(4), m(5))
                             }
+                            let c0 = col(0), c1 = col(1), c2 = col(2), c3 = col(3), c4 = col(4), c5 = col(5)
                             let ox = 4 * (twLo + q)
-                            for rr in 0..<4 where oy + rr < ho {
-                                let y = at(t[6 * rr], t[6 * rr + 1], t[6 * rr + 2], t[6 * rr + 3], t[6 * rr + 4], t[6 * rr + 5])
-                                let row = yout + planeOff + (oy + rr) * wo
-                                let res = epilogue.residual.map { $0 + planeOff + (oy + rr) * wo }
-                                if q + 8 <= cnt && ox + 32 <= wo {
-                                    var vec = interleave4(y.0 + bv, y.1 + bv, y.2 + bv, y.3 + bv)
+                            let full = q + 8 <= cnt && ox + 32 <= wo
+                            @inline(__always) func emit(_ rr: Int, _ y: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
+                                if oy + rr >= ho { return }
+                                let rowOff = planeOff + (oy + rr) * wo
+                                let row = yout + rowOff
+                                let res = epilogue.residual.map { UnsafeMutablePointer(mutating: $0) + rowOff }
+                                let y0 = y.0 + bv, y1 = y.1 + bv, y2 = y.2 + bv, y3 = y.3 + bv
+                                if full {
+                                    var vec = interleave4(y0, y1, y2, y3)
                                     if let a = slope { vec.replace(with: vec * SIMD32(repeating: a), where: vec .< 0) }
-                                    if let rp = res { vec += SIMD32<Float>.load(UnsafeMutablePointer(mutating: rp) + ox) }
+                                    if let rp = res { vec += SIMD32<Float>.load(rp + ox) }
                                     vec.store(row + ox)
                                 } else {
-                                    let ys = [y.0 + bv, y.1 + bv, y.2 + bv, y.3 + bv]
                                     for lane in 0..<min(8, cnt - q) {
                                         for cc in 0..<4 {
-                                            let col = ox + 4 * lane + cc
-                                            if col >= wo { break }
-                                            var val = ys[cc][lane]
+                                            let colIdx = ox + 4 * lane + cc
+                                            if colIdx >= wo { break }
+                                            var val = cc == 0 ? y0[lane] : cc == 1 ? y1[lane] : cc == 2 ? y2[lane] : y3[lane]
                                             if let a = slope, val < 0 { val *= a }
-                                            if let rp = res { val += rp[col] }
-                                            row[col] = val
+                                            if let rp = res { val += rp[colIdx] }
+                                            row[colIdx] = val
                                         }
                                     }
                                 }
                             }
+                            emit(0, at(c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
+                            emit(1, at(c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
+                            emit(2, at(c0.2, c1.2, c2.2, c3.2, c4.2, c5.2))
+                            emit(3, at(c0.3, c1.3, c2.3, c3.3, c4.3, c5.3))
                             q += 8
                         }
                     }
