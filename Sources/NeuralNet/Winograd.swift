@@ -52,8 +52,8 @@ final class WinogradKernel {
         let total = n * tpi
         // Tiles per group: V and M together stay near 4 M floats.
         let group = max(min(total, 64), min(total, (4 << 20) / (16 * (cin + cout))))
-        let v = TensorStorage(uninitializedCapacity: 16 * cin * group)
-        let m = TensorStorage(uninitializedCapacity: 16 * cout * group)
+        let v = TensorStorage(uninitializedCapacity: 16 * cin * (group + 8))
+        let m = TensorStorage(uninitializedCapacity: 16 * cout * group + 64)
         let xin = x.pointer, yout = out.pointer
         let biasP = bias?.pointer
         let cin = self.cin, cout = self.cout
@@ -61,7 +61,8 @@ final class WinogradKernel {
         while t0 < total {
             let tc = min(group, total - t0)
             let vb = v.base, mb = m.base
-            let vStride = cin * tc
+            let ldv = tc + 8              // V rows padded so 8-wide stores may overrun a segment
+            let vStride = cin * ldv
             // Input transform V[ξ][c][t] = (Bᵀ d B)_ξ, one tile row at a time, vectorised over tiles:
             // the 4 input rows are copied zero-padded, combined row-wise (Bᵀ d) as contiguous vectors,
             // then split into even/odd columns for the column step ((Bᵀ d) B).
@@ -104,10 +105,12 @@ final class WinogradKernel {
                         // columns over tile q: E[q] = b[2q], O[q] = b[2q+1], E[q+1], O[q+1]
                         for k in 0..<4 {
                             let b = br + k * rowLen
-                            let d0 = vb + (4 * k) * vStride + c * tc + tl0
+                            let d0 = vb + (4 * k) * vStride + c * ldv + tl0
                             let d1 = d0 + vStride, d2 = d1 + vStride, d3 = d2 + vStride
                             var q = 0
-                            while q + 8 <= cnt {
+                            // whole vectors: lanes past `cnt` land in the next segment (rewritten later by this
+                            // thread) or in the row padding
+                            while q < cnt {
                                 let a = SIMD16<Float>.load(b + 2 * q), n = SIMD16<Float>.load(b + 2 * q + 2)
                                 let ea = a.evenHalf, oa = a.oddHalf, eb = n.evenHalf, ob = n.oddHalf
                                 (ea - eb).store(d0 + q)
@@ -129,13 +132,13 @@ final class WinogradKernel {
             if Parallel.blasThreads == 1 && Parallel.workerCount > 1 {
                 Parallel.forEach(16) { xi in
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(tc), Int32(cin),
-                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(tc),
+                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(ldv),
                                 0, mb + xi * cout * tc, Int32(tc))
                 }
             } else {
                 for xi in 0..<16 {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(tc), Int32(cin),
-                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(tc),
+                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(ldv),
                                 0, mb + xi * cout * tc, Int32(tc))
                 }
             }
@@ -163,43 +166,30 @@ final class WinogradKernel {
                             if let rp = res { r += UnsafeRawPointer(rp + off).loadUnaligned(as: SIMD16<Float>.self) }
                             return r
                         }
-                        @inline(__always) func finish(_ v: Float, _ off: Int, _ res: UnsafePointer<Float>?) -> Float {
-                            var r = v
-                            if r < 0 { r *= slope }
-                            if let rp = res { r += rp[off] }
-                            return r
-                        }
                         var q = 0
-                        // full vectors while the 16 output columns stay inside the row
-                        while q + 8 <= cnt && 2 * (twLo + q) + 16 <= wo {
+                        while q < cnt {
                             @inline(__always) func m(_ i: Int) -> SIMD8<Float> { SIMD8<Float>.load(src + i * mStride + q) }
                             let a01 = m(1) + m(5) + m(9), a02 = m(2) + m(6) + m(10)
-                            let a11 = m(5) - m(9) - m(13), a12 = m(6) - m(10) - m(14)
                             let y00 = m(0) + m(4) + m(8) + a01 + a02 + bv
                             let y01 = a01 - a02 - (m(3) + m(7) + m(11)) + bv
                             let ox = 2 * (twLo + q)
-                            finish(interleave(y00, y01), ox, res0).store(row0 + ox)
+                            let n = min(16, wo - ox, 2 * (cnt - q))   // valid output columns
+                            if n == 16 {
+                                finish(interleave(y00, y01), ox, res0).store(row0 + ox)
+                            } else {
+                                storePartial(finish(interleave(y00, y01), 0, nil), row0 + ox, n, res0.map { $0 + ox })
+                            }
                             if hasRow1 {
+                                let a11 = m(5) - m(9) - m(13), a12 = m(6) - m(10) - m(14)
                                 let y10 = m(4) - m(8) - m(12) + a11 + a12 + bv
                                 let y11 = a11 - a12 - (m(7) - m(11) - m(15)) + bv
-                                finish(interleave(y10, y11), ox, res0.map { $0 + wo }).store(row1 + ox)
+                                if n == 16 {
+                                    finish(interleave(y10, y11), ox, res0.map { $0 + wo }).store(row1 + ox)
+                                } else {
+                                    storePartial(finish(interleave(y10, y11), 0, nil), row1 + ox, n, res0.map { $0 + wo + ox })
+                                }
                             }
                             q += 8
-                        }
-                        while q < cnt {
-                            @inline(__always) func m(_ i: Int) -> Float { src[i * mStride + q] }
-                            let a00 = m(0) + m(4) + m(8), a01 = m(1) + m(5) + m(9)
-                            let a02 = m(2) + m(6) + m(10), a03 = m(3) + m(7) + m(11)
-                            let a10 = m(4) - m(8) - m(12), a11 = m(5) - m(9) - m(13)
-                            let a12 = m(6) - m(10) - m(14), a13 = m(7) - m(11) - m(15)
-                            let ox = 2 * (twLo + q)
-                            row0[ox] = finish(a00 + a01 + a02 + b, ox, res0)
-                            if ox + 1 < wo { row0[ox + 1] = finish(a01 - a02 - a03 + b, ox + 1, res0) }
-                            if hasRow1 {
-                                row1[ox] = finish(a10 + a11 + a12 + b, ox, res0.map { $0 + wo })
-                                if ox + 1 < wo { row1[ox + 1] = finish(a11 - a12 - a13 + b, ox + 1, res0.map { $0 + wo }) }
-                            }
-                            q += 1
                         }
                     }
                 }
@@ -257,4 +247,14 @@ struct ConvEpilogue {
     var slopes: UnsafePointer<Float>? = nil
     /// A tensor of the output's shape added last, or nil.
     var residual: UnsafePointer<Float>? = nil
+}
+
+/// Stores the first `n` lanes of `v` to `dst`, adding `residual[i]` when given.
+@inline(__always)
+func storePartial<V: SIMD>(_ v: V, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ residual: UnsafePointer<Float>?) where V.Scalar == Float {
+    if let r = residual {
+        for i in 0..<n { dst[i] = v[i] + r[i] }
+    } else {
+        for i in 0..<n { dst[i] = v[i] }
+    }
 }

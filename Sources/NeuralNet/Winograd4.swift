@@ -53,7 +53,7 @@ final class Winograd4Kernel {
         let tpi = tilesH * tilesW
         let total = n * tpi
         let group = max(min(total, 32), min(total, (4 << 20) / (36 * (cin + cout))))
-        let v = TensorStorage(uninitializedCapacity: 36 * cin * group + 64)
+        let v = TensorStorage(uninitializedCapacity: 36 * cin * (group + 8))
         let m = TensorStorage(uninitializedCapacity: 36 * cout * group + 64)
         let xin = x.pointer, yout = out.pointer
         let biasP = bias?.pointer
@@ -62,7 +62,8 @@ final class Winograd4Kernel {
         while t0 < total {
             let tc = min(group, total - t0)
             let vb = v.base, mb = m.base
-            let vStride = cin * tc
+            let ldv = tc + 8              // V rows padded so 8-wide stores may overrun a segment
+            let vStride = cin * ldv
             // Input transform V[ξ][c][t] = (Bᵀ d B)_ξ per tile row: zero-padded rows, row step as
             // contiguous vectors, column step on the 4 column phases (x = 4q + j).
             Parallel.forEachChunk(cin, minimumPerThread: 1) { r in
@@ -100,23 +101,17 @@ final class Winograd4Kernel {
                         }
                         for k in 0..<6 {
                             let b = br + k * rowLen
-                            let dbase = vb + (6 * k) * vStride + c * tc + tl0
+                            let dbase = vb + (6 * k) * vStride + c * ldv + tl0
                             var q = 0
                             while q < cnt {
                                 let a = SIMD32<Float>.load(b + 4 * q), nx = SIMD32<Float>.load(b + 4 * q + 4)
                                 let ae = a.evenHalf, ao = a.oddHalf
                                 let r = bt(ae.evenHalf, ao.evenHalf, ae.oddHalf, ao.oddHalf, nx.evenHalf.evenHalf, nx.oddHalf.evenHalf)
-                                if q + 8 <= cnt {
-                                    let p = dbase + q
-                                    r.0.store(p); r.1.store(p + vStride); r.2.store(p + 2 * vStride)
-                                    r.3.store(p + 3 * vStride); r.4.store(p + 4 * vStride); r.5.store(p + 5 * vStride)
-                                } else {
-                                    for lane in 0..<(cnt - q) {
-                                        let p = dbase + q + lane
-                                        p[0] = r.0[lane]; p[vStride] = r.1[lane]; p[2 * vStride] = r.2[lane]
-                                        p[3 * vStride] = r.3[lane]; p[4 * vStride] = r.4[lane]; p[5 * vStride] = r.5[lane]
-                                    }
-                                }
+                                // whole vectors: lanes past `cnt` land in the next segment (rewritten later by
+                                // this thread) or in the row padding
+                                let p = dbase + q
+                                r.0.store(p); r.1.store(p + vStride); r.2.store(p + 2 * vStride)
+                                r.3.store(p + 3 * vStride); r.4.store(p + 4 * vStride); r.5.store(p + 5 * vStride)
                                 q += 8
                             }
                         }
@@ -127,13 +122,13 @@ final class Winograd4Kernel {
             if Parallel.blasThreads == 1 && Parallel.workerCount > 1 {
                 Parallel.forEach(36) { xi in
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(tc), Int32(cin),
-                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(tc),
+                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(ldv),
                                 0, mb + xi * cout * tc, Int32(tc))
                 }
             } else {
                 for xi in 0..<36 {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(tc), Int32(cin),
-                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(tc),
+                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(ldv),
                                 0, mb + xi * cout * tc, Int32(tc))
                 }
             }
@@ -157,29 +152,19 @@ final class Winograd4Kernel {
                             }
                             let c0 = col(0), c1 = col(1), c2 = col(2), c3 = col(3), c4 = col(4), c5 = col(5)
                             let ox = 4 * (twLo + q)
-                            let full = q + 8 <= cnt && ox + 32 <= wo
+                            let n = min(32, wo - ox, 4 * (cnt - q))   // valid output columns
                             @inline(__always) func emit(_ rr: Int, _ y: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
                                 if oy + rr >= ho { return }
                                 let rowOff = planeOff + (oy + rr) * wo
                                 let row = yout + rowOff
-                                let res = epilogue.residual.map { UnsafeMutablePointer(mutating: $0) + rowOff }
-                                let y0 = y.0 + bv, y1 = y.1 + bv, y2 = y.2 + bv, y3 = y.3 + bv
-                                if full {
-                                    var vec = interleave4(y0, y1, y2, y3)
-                                    if let a = slope { vec.replace(with: vec * SIMD32(repeating: a), where: vec .< 0) }
-                                    if let rp = res { vec += SIMD32<Float>.load(rp + ox) }
+                                var vec = interleave4(y.0 + bv, y.1 + bv, y.2 + bv, y.3 + bv)
+                                if let a = slope { vec.replace(with: vec * SIMD32(repeating: a), where: vec .< 0) }
+                                let res = epilogue.residual.map { $0 + rowOff + ox }
+                                if n == 32 {
+                                    if let rp = res { vec += SIMD32<Float>.load(UnsafeMutablePointer(mutating: rp)) }
                                     vec.store(row + ox)
                                 } else {
-                                    for lane in 0..<min(8, cnt - q) {
-                                        for cc in 0..<4 {
-                                            let colIdx = ox + 4 * lane + cc
-                                            if colIdx >= wo { break }
-                                            var val = cc == 0 ? y0[lane] : cc == 1 ? y1[lane] : cc == 2 ? y2[lane] : y3[lane]
-                                            if let a = slope, val < 0 { val *= a }
-                                            if let rp = res { val += rp[colIdx] }
-                                            row[colIdx] = val
-                                        }
-                                    }
+                                    storePartial(vec, row + ox, n, res)
                                 }
                             }
                             emit(0, at(c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
