@@ -149,7 +149,7 @@ final class WinogradKernel {
                     let b = biasP?[co] ?? 0
                     let bv = SIMD8<Float>(repeating: b)
                     let slope = epilogue.slopes?[co] ?? 1
-                    let sv = SIMD16<Float>(repeating: slope)
+                    let sv = SIMD8<Float>(repeating: slope)
                     let hasSlope = epilogue.slopes != nil
 
                     forEachTileRow(t0: t0, count: tc, tilesW: tilesW, tpi: tpi) { img, th, twLo, twHi, tl0 in
@@ -160,9 +160,8 @@ final class WinogradKernel {
                         let row1 = row0 + wo
                         let res0 = epilogue.residual.map { $0 + ((img * cout + co) * ho + oy) * wo }
                         let cnt = twHi - twLo
-                        @inline(__always) func finish(_ v: SIMD16<Float>, _ off: Int, _ res: UnsafePointer<Float>?) -> SIMD16<Float> {
-                            var r = v
-                            if hasSlope { r.replace(with: r * sv, where: r .< 0) }
+                        @inline(__always) func finish(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ off: Int, _ res: UnsafePointer<Float>?) -> SIMD16<Float> {
+                            var r = hasSlope ? interleave(prelu(a, sv), prelu(b, sv)) : interleave(a, b)
                             if let rp = res { r += UnsafeRawPointer(rp + off).loadUnaligned(as: SIMD16<Float>.self) }
                             return r
                         }
@@ -175,18 +174,18 @@ final class WinogradKernel {
                             let ox = 2 * (twLo + q)
                             let n = min(16, wo - ox, 2 * (cnt - q))   // valid output columns
                             if n == 16 {
-                                finish(interleave(y00, y01), ox, res0).store(row0 + ox)
+                                finish(y00, y01, ox, res0).store(row0 + ox)
                             } else {
-                                storePartial(finish(interleave(y00, y01), 0, nil), row0 + ox, n, res0.map { $0 + ox })
+                                storePartial(finish(y00, y01, 0, nil), row0 + ox, n, res0.map { $0 + ox })
                             }
                             if hasRow1 {
                                 let a11 = m(5) - m(9) - m(13), a12 = m(6) - m(10) - m(14)
                                 let y10 = m(4) - m(8) - m(12) + a11 + a12 + bv
                                 let y11 = a11 - a12 - (m(7) - m(11) - m(15)) + bv
                                 if n == 16 {
-                                    finish(interleave(y10, y11), ox, res0.map { $0 + wo }).store(row1 + ox)
+                                    finish(y10, y11, ox, res0.map { $0 + wo }).store(row1 + ox)
                                 } else {
-                                    storePartial(finish(interleave(y10, y11), 0, nil), row1 + ox, n, res0.map { $0 + wo + ox })
+                                    storePartial(finish(y10, y11, 0, nil), row1 + ox, n, res0.map { $0 + wo + ox })
                                 }
                             }
                             q += 8
@@ -251,10 +250,23 @@ struct ConvEpilogue {
 
 /// Stores the first `n` lanes of `v` to `dst`, adding `residual[i]` when given.
 @inline(__always)
-func storePartial<V: SIMD>(_ v: V, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ residual: UnsafePointer<Float>?) where V.Scalar == Float {
+func storePartial(_ v: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ residual: UnsafePointer<Float>?) {
+    var t = v
+    withUnsafeBytes(of: &t) { storeFirst($0.baseAddress!.assumingMemoryBound(to: Float.self), dst, n, residual) }
+}
+
+/// Stores the first `n` lanes of `v` to `dst`, adding `residual[i]` when given.
+@inline(__always)
+func storePartial(_ v: SIMD32<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ residual: UnsafePointer<Float>?) {
+    var t = v
+    withUnsafeBytes(of: &t) { storeFirst($0.baseAddress!.assumingMemoryBound(to: Float.self), dst, n, residual) }
+}
+
+@inline(__always)
+func storeFirst(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ residual: UnsafePointer<Float>?) {
     if let r = residual {
-        for i in 0..<n { dst[i] = v[i] + r[i] }
+        for i in 0..<n { dst[i] = src[i] + r[i] }
     } else {
-        for i in 0..<n { dst[i] = v[i] }
+        dst.update(from: src, count: n)
     }
 }

@@ -157,8 +157,12 @@ final class Winograd4Kernel {
                                 if oy + rr >= ho { return }
                                 let rowOff = planeOff + (oy + rr) * wo
                                 let row = yout + rowOff
-                                var vec = interleave4(y.0 + bv, y.1 + bv, y.2 + bv, y.3 + bv)
-                                if let a = slope { vec.replace(with: vec * SIMD32(repeating: a), where: vec .< 0) }
+                                var y0 = y.0 + bv, y1 = y.1 + bv, y2 = y.2 + bv, y3 = y.3 + bv
+                                if let a = slope {
+                                    let av = SIMD8<Float>(repeating: a)
+                                    y0 = prelu(y0, av); y1 = prelu(y1, av); y2 = prelu(y2, av); y3 = prelu(y3, av)
+                                }
+                                var vec = interleave4(y0, y1, y2, y3)
                                 let res = epilogue.residual.map { $0 + rowOff + ox }
                                 if n == 32 {
                                     if let rp = res { vec += SIMD32<Float>.load(UnsafeMutablePointer(mutating: rp)) }
@@ -209,10 +213,8 @@ func at(_ m0: SIMD8<Float>, _ m1: SIMD8<Float>, _ m2: SIMD8<Float>, _ m3: SIMD8<
 /// `(a0, b0, c0, d0, a1, b1, c1, d1, ...)`
 @inline(__always)
 func interleave4(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) -> SIMD32<Float> {
-    let ac = interleave(a, c), bd = interleave(b, d)
-    var r = SIMD32<Float>()
-    for i in 0..<16 { r[2 * i] = ac[i]; r[2 * i + 1] = bd[i] }
-    return r
+    SIMD32(a[0], b[0], c[0], d[0], a[1], b[1], c[1], d[1], a[2], b[2], c[2], d[2], a[3], b[3], c[3], d[3],
+           a[4], b[4], c[4], d[4], a[5], b[5], c[5], d[5], a[6], b[6], c[6], d[6], a[7], b[7], c[7], d[7])
 }
 
 extension SIMD32 where Scalar == Float {
@@ -222,4 +224,13 @@ extension SIMD32 where Scalar == Float {
     @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD32<Float>.self)
     }
+}
+
+/// PReLU of a vector without a masked select: `v ≥ 0 ? v : a·v`, computed as
+/// `v − (1 − a) · min(v, 0)` with `min(v, 0) = (v − |v|) / 2` (|v| by clearing the sign bit).
+@inline(__always)
+func prelu(_ v: SIMD8<Float>, _ a: SIMD8<Float>) -> SIMD8<Float> {
+    let absV = unsafeBitCast(unsafeBitCast(v, to: SIMD8<UInt32>.self) & SIMD8<UInt32>(repeating: 0x7FFF_FFFF), to: SIMD8<Float>.self)
+    let neg = (v - absV) * 0.5          // exact: min(v, 0)
+    return v - (1 - a) * neg            // v for v ≥ 0 (neg = 0), a·v up to rounding otherwise
 }
