@@ -24,8 +24,8 @@ public final class Conv2d: Module {
     public var useWinograd = true
     /// Output tile of the Winograd forward pass.
     public enum WinogradTile: Sendable {
-        /// F(4×4,3×3) for outputs of at least 8×8 with at least 128 channels in and out (where its
-        /// larger transforms pay off; measured on the sphere20a shapes), F(2×2,3×3) otherwise.
+        /// F(4×4,3×3) for outputs of at least 8×8 (faster on every sphere20a stage that size),
+        /// F(2×2,3×3) below (less tile padding waste on tiny maps such as 7×6).
         case automatic
         /// Always F(2×2,3×3): 4 multiplications per output and channel pair, the most accurate.
         case f2x2
@@ -119,8 +119,7 @@ public final class Conv2d: Module {
     }
 
     private func forward(_ x: Tensor, _ d: (n: Int, h: Int, w: Int, ho: Int, wo: Int), _ epilogue: ConvEpilogue) -> Tensor {
-        let big = winogradTile == .f4x4
-            || (winogradTile == .automatic && d.ho >= 8 && d.wo >= 8 && min(inputChannels, outputChannels) >= 128)
+        let big = winogradTile == .f4x4 || (winogradTile == .automatic && d.ho >= 8 && d.wo >= 8)
         if useWinograd, kernelSize == (3, 3), stride == (1, 1), big {
             if winograd4 == nil || winograd4!.version != weight.version { winograd4 = Winograd4Kernel(weight: weight) }
             return winograd4!.forward(x, bias: bias?.value, padding: padding, outputHeight: d.ho, outputWidth: d.wo, epilogue: epilogue)
