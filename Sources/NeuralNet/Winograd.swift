@@ -51,7 +51,7 @@ final class WinogradKernel {
         let tpi = tilesH * tilesW
         let total = n * tpi
         // Tiles per group: V and M together stay near 4 M floats.
-        let group = max(min(total, 64), min(total, (4 << 20) / (16 * (cin + cout))))
+        let group = max(min(total, 64), min(total, winogradGroupBudget / (16 * (cin + cout))))
         let v = TensorStorage(uninitializedCapacity: 16 * cin * (group + 8))
         let m = TensorStorage(uninitializedCapacity: 16 * cout * group + 64)
         let xin = x.pointer, yout = out.pointer
@@ -270,3 +270,7 @@ func storeFirst(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
         dst.update(from: src, count: n)
     }
 }
+
+/// Floats of transformed input plus GEMM output held per tile group (V and M together);
+/// internal so benchmarks can tune it.
+nonisolated(unsafe) var winogradGroupBudget = 4 << 20

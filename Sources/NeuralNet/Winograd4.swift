@@ -52,7 +52,7 @@ final class Winograd4Kernel {
         let tilesH = (ho + 3) / 4, tilesW = (wo + 3) / 4
         let tpi = tilesH * tilesW
         let total = n * tpi
-        let group = max(min(total, 32), min(total, (4 << 20) / (36 * (cin + cout))))
+        let group = max(min(total, 32), min(total, winogradGroupBudget / (36 * (cin + cout))))
         let v = TensorStorage(uninitializedCapacity: 36 * cin * (group + 8))
         let m = TensorStorage(uninitializedCapacity: 36 * cout * group + 64)
         let xin = x.pointer, yout = out.pointer

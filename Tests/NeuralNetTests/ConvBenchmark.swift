@@ -15,6 +15,7 @@ struct ConvBenchmark {
         let env = ProcessInfo.processInfo.environment
         let batch = Int(env["SPHERE_BENCH_CONV_BATCH"] ?? "") ?? 16
         if let t = env["SPHERE_BENCH_BLAS_THREADS"], let n = Int(t) { Parallel.setBLASThreads(n) }
+        if let b = env["SPHERE_BENCH_GROUP_BUDGET"], let n = Int(b) { winogradGroupBudget = n }
         var lines: [String] = []
         for (c, h, w) in [(64, 56, 48), (128, 28, 24), (256, 14, 12), (512, 7, 6)] {
             let conv = try Conv2d(inputChannels: c, outputChannels: c, kernelSize: 3, padding: 1)
