@@ -160,6 +160,16 @@ public final class SphereNet: Module, EmbeddingModel {
     public func trunk(_ x: Tensor, record: ((String, Tensor) -> Void)? = nil) throws -> Tensor {
         try x.expectShape([x.shape.first ?? 0, 3, inputHeight, inputWidth], "\(name) input")
         var y = x
+        if !training && record == nil {
+            // inference: PReLU and the residual add fused into each convolution's output pass
+            for st in stages {
+                y = try st.opening.conv.forward(y, prelu: st.opening.relu)
+                for (a, b) in st.residual {
+                    y = try b.conv.forward(a.conv.forward(y, prelu: a.relu), prelu: b.relu, residual: y)
+                }
+            }
+            return y
+        }
         for (s, st) in stages.enumerated() {
             let c = try st.opening.conv(y)
             if s == 0 { record?("act_conv1_1_out", c) }

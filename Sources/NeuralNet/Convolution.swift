@@ -20,11 +20,24 @@ public final class Conv2d: Module {
     /// `[outputChannels]`, or nil when created with `bias: false`.
     public let bias: Parameter?
     public var training = false
-    /// Use Winograd F(2×2,3×3) for the forward pass when the kernel is 3×3 with stride 1 (default true).
+    /// Use Winograd for the forward pass when the kernel is 3×3 with stride 1 (default true).
     public var useWinograd = true
+    /// Output tile of the Winograd forward pass.
+    public enum WinogradTile: Sendable {
+        /// F(4×4,3×3) for outputs of at least 8×8 (faster on every sphere20a stage that size),
+        /// F(2×2,3×3) below (less tile padding waste on tiny maps such as 7×6).
+        case automatic
+        /// Always F(2×2,3×3): 4 multiplications per output and channel pair, the most accurate.
+        case f2x2
+        /// Always F(4×4,3×3): 2.25 multiplications per output and channel pair.
+        case f4x4
+    }
+    /// Which Winograd variant to use (default `.automatic`).
+    public var winogradTile = WinogradTile.automatic
 
     private var cachedInput: Tensor?
     private var winograd: WinogradKernel?
+    private var winograd4: Winograd4Kernel?
 
     /// Creates a convolution with PyTorch's default initialisation (uniform ±1/√fanIn), seeded deterministically.
     /// - Throws: `invalidArgument` for non-positive sizes or negative padding.
@@ -83,17 +96,45 @@ public final class Conv2d: Module {
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         let d = try checkInput(x)
         if training { cachedInput = x }
+        return forward(x, d, ConvEpilogue())
+    }
+
+    /// Inference forward with the following PReLU and an optional residual fused into the output
+    /// pass: `prelu(conv(x)) + residual`. Caches nothing (use the separate layers for training).
+    /// - Parameters:
+    ///   - prelu: a PReLU with `outputChannels` slopes (or one shared slope)
+    ///   - residual: a tensor of the output's shape, or nil
+    /// - Throws: `shapeMismatch` when the PReLU or the residual do not fit the output.
+    public func forward(_ x: Tensor, prelu: PReLU, residual: Tensor? = nil) throws -> Tensor {
+        let d = try checkInput(x)
+        let np = prelu.weight.value.count
+        guard np == outputChannels || np == 1 else {
+            throw NeuralNetError.shapeMismatch(operation: "Conv2d+PReLU", expected: "PReLU(\(outputChannels))", got: prelu.weight.value.shape)
+        }
+        if let r = residual { try r.expectShape([d.n, outputChannels, d.ho, d.wo], "Conv2d residual") }
+        let slopes = np == outputChannels ? prelu.weight.value : Tensor(shape: [outputChannels], repeating: prelu.weight.value.pointer[0])
+        let y = forward(x, d, ConvEpilogue(slopes: UnsafePointer(slopes.pointer), residual: residual.map { UnsafePointer($0.pointer) }))
+        withExtendedLifetime((slopes, residual)) {}
+        return y
+    }
+
+    private func forward(_ x: Tensor, _ d: (n: Int, h: Int, w: Int, ho: Int, wo: Int), _ epilogue: ConvEpilogue) -> Tensor {
+        let big = winogradTile == .f4x4 || (winogradTile == .automatic && d.ho >= 8 && d.wo >= 8)
+        if useWinograd, kernelSize == (3, 3), stride == (1, 1), big {
+            if winograd4 == nil || winograd4!.version != weight.version { winograd4 = Winograd4Kernel(weight: weight) }
+            return winograd4!.forward(x, bias: bias?.value, padding: padding, outputHeight: d.ho, outputWidth: d.wo, epilogue: epilogue)
+        }
         if useWinograd, kernelSize == (3, 3), stride == (1, 1) {
             if winograd == nil || winograd!.version != weight.version { winograd = WinogradKernel(weight: weight) }
-            return winograd!.forward(x, bias: bias?.value, padding: padding, outputHeight: d.ho, outputWidth: d.wo)
+            return winograd!.forward(x, bias: bias?.value, padding: padding, outputHeight: d.ho, outputWidth: d.wo, epilogue: epilogue)
         }
-        return forwardIm2col(x, d)
+        return forwardIm2col(x, d, epilogue)
     }
 
     /// The forward pass through im2col + GEMM regardless of `useWinograd` (the reference path).
-    public func forwardIm2col(_ x: Tensor) throws -> Tensor { try forwardIm2col(x, checkInput(x)) }
+    public func forwardIm2col(_ x: Tensor) throws -> Tensor { try forwardIm2col(x, checkInput(x), ConvEpilogue()) }
 
-    private func forwardIm2col(_ x: Tensor, _ d: (n: Int, h: Int, w: Int, ho: Int, wo: Int)) -> Tensor {
+    private func forwardIm2col(_ x: Tensor, _ d: (n: Int, h: Int, w: Int, ho: Int, wo: Int), _ epilogue: ConvEpilogue) -> Tensor {
         let out = Tensor(uninitialized: [d.n, outputChannels, d.ho, d.wo])
         let pixels = d.ho * d.wo
         let k = inputChannels * kernelSize.0 * kernelSize.1
@@ -111,25 +152,14 @@ public final class Conv2d: Module {
             let biasP = bias?.value.pointer
             let outBase = out.pointer + i0 * outputChannels * pixels
             let oc = outputChannels
-            if nb == 1 {
-                if let bp = biasP {
-                    Parallel.forEachChunk(oc, minimumPerThread: max(1, 16_384 / pixels)) { r in
-                        for co in r {
-                            let p = outBase + co * pixels, b = bp[co]
-                            for i in 0..<pixels { p[i] += b }
-                        }
-                    }
-                }
-            } else {
-                let src = tmp!.base
-                Parallel.forEachChunk(oc * nb, minimumPerThread: max(1, 16_384 / pixels)) { r in
-                    for job in r {
-                        let co = job / nb, img = job % nb
-                        let s = src + co * cols + img * pixels
-                        let dd = outBase + (img * oc + co) * pixels
-                        let b = biasP?[co] ?? 0
-                        for i in 0..<pixels { dd[i] = s[i] + b }
-                    }
+            let src = nb == 1 ? outBase : tmp!.base
+            let slopes = epilogue.slopes, res = epilogue.residual
+            Parallel.forEachChunk(oc * nb, minimumPerThread: max(1, 16_384 / pixels)) { r in
+                for job in r {
+                    let co = job / nb, img = job % nb
+                    let off = (img * oc + co) * pixels
+                    epilogueRow(src + co * cols + img * pixels, outBase + off, pixels, bias: biasP?[co] ?? 0,
+                                slope: slopes?[co], residual: res.map { $0 + i0 * oc * pixels + off })
                 }
             }
             i0 += nb
@@ -258,3 +288,19 @@ public final class Conv2d: Module {
 /// Integer division rounding toward −∞ (for positive `b`).
 @inline(__always)
 func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+/// `d[i] = prelu(s[i] + bias) + residual[i]` (each part optional; `s` may equal `d`).
+@inline(__always)
+func epilogueRow(_ s: UnsafeMutablePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int, bias: Float,
+                 slope: Float?, residual: UnsafePointer<Float>?) {
+    switch (slope, residual) {
+    case (nil, nil):
+        for i in 0..<n { d[i] = s[i] + bias }
+    case let (a?, nil):
+        for i in 0..<n { let v = s[i] + bias; d[i] = v < 0 ? v * a : v }
+    case let (nil, r?):
+        for i in 0..<n { d[i] = s[i] + bias + r[i] }
+    case let (a?, r?):
+        for i in 0..<n { let v = s[i] + bias; d[i] = (v < 0 ? v * a : v) + r[i] }
+    }
+}

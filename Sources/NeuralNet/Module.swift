@@ -12,10 +12,15 @@ public final class Parameter {
     /// Bumped on every change of `value`.
     public private(set) var version: Int = 0
 
+    /// False for buffers such as BatchNorm running statistics: optimizers leave them unchanged.
+    public let requiresGrad: Bool
+
     /// A parameter holding `value` (the tensor is used as is, not copied), with a zero gradient.
-    public init(_ value: Tensor) {
+    /// Pass `requiresGrad: false` for a state-dict buffer that is loaded and saved but not trained.
+    public init(_ value: Tensor, requiresGrad: Bool = true) {
         self.value = value
         self.grad = Tensor(zeros: value.shape)
+        self.requiresGrad = requiresGrad
     }
 
     /// Sets the gradient to zero.

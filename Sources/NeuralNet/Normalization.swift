@@ -25,12 +25,12 @@ public final class BatchNorm: Module {
         self.eps = eps
         weight = Parameter(Tensor(shape: [numFeatures], repeating: 1))
         bias = Parameter(Tensor(zeros: [numFeatures]))
-        runningMean = Parameter(Tensor(zeros: [numFeatures]))
-        runningVar = Parameter(Tensor(shape: [numFeatures], repeating: 1))
+        runningMean = Parameter(Tensor(zeros: [numFeatures]), requiresGrad: false)
+        runningVar = Parameter(Tensor(shape: [numFeatures], repeating: 1), requiresGrad: false)
     }
 
-    /// Learnable parameters and buffers under their PyTorch names. The optimiser should be given
-    /// `trainableParameters()` so the statistics stay fixed.
+    /// Learnable parameters and buffers under their PyTorch names (the buffers have
+    /// `requiresGrad == false`, so optimizers skip them).
     public func namedParameters() -> [(String, Parameter)] {
         [("weight", weight), ("bias", bias), ("running_mean", runningMean), ("running_var", runningVar)]
     }

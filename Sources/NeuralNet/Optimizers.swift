@@ -1,5 +1,5 @@
 /// Stochastic gradient descent with momentum and L2 weight decay (as `torch.optim.SGD`,
-/// no dampening, no Nesterov):
+/// no dampening, no Nesterov; parameters with `requiresGrad == false` are left unchanged):
 /// `g = grad + weightDecay·w; buf = momentum·buf + g (buf = g on the first step); w −= lr·buf`.
 public final class SGD {
     public let parameters: [Parameter]
@@ -19,7 +19,7 @@ public final class SGD {
     /// Applies one update using the accumulated gradients.
     public func step() {
         let lr = learningRate, mu = momentum, wd = weightDecay
-        for (k, p) in parameters.enumerated() {
+        for (k, p) in parameters.enumerated() where p.requiresGrad {
             let w = p.value.pointer, g = p.grad.pointer, n = p.value.count
             if mu == 0 {
                 Parallel.forEachChunk(n) { r in for i in r { w[i] -= lr * (g[i] + wd * w[i]) } }

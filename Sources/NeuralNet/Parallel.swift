@@ -8,7 +8,7 @@ import Glibc
 public enum Parallel {
     /// Number of worker threads used by `forEachChunk` (defaults to the active core count).
     public static var workerCount: Int { _workers }
-    nonisolated(unsafe) private static var _workers = max(1, System.activeProcessorCount)
+    private static let _workers = max(1, System.activeProcessorCount)
 
     /// Sets the number of OpenBLAS threads used by GEMM. Call before running models, not concurrently with them.
     public static func setBLASThreads(_ n: Int) {

@@ -41,7 +41,9 @@ final class WinogradKernel {
         }
     }
 
-    func forward(_ x: Tensor, bias: Tensor?, padding: (Int, Int), outputHeight ho: Int, outputWidth wo: Int) -> Tensor {
+    /// `epilogue` is applied to each output value after the bias (PReLU slopes and/or a residual).
+    func forward(_ x: Tensor, bias: Tensor?, padding: (Int, Int), outputHeight ho: Int, outputWidth wo: Int,
+                 epilogue: ConvEpilogue = ConvEpilogue()) -> Tensor {
         let n = x.shape[0], h = x.shape[2], w = x.shape[3]
         let (ph, pw) = padding
         let out = Tensor(uninitialized: [n, cout, ho, wo])
@@ -49,9 +51,9 @@ final class WinogradKernel {
         let tpi = tilesH * tilesW
         let total = n * tpi
         // Tiles per group: V and M together stay near 4 M floats.
-        let group = max(min(total, 64), min(total, (4 << 20) / (16 * (cin + cout))))
-        let v = TensorStorage(uninitializedCapacity: 16 * cin * group)
-        let m = TensorStorage(uninitializedCapacity: 16 * cout * group)
+        let group = max(min(total, 64), min(total, winogradGroupBudget / (16 * (cin + cout))))
+        let v = TensorStorage(uninitializedCapacity: 16 * cin * (group + 8))
+        let m = TensorStorage(uninitializedCapacity: 16 * cout * group + 64)
         let xin = x.pointer, yout = out.pointer
         let biasP = bias?.pointer
         let cin = self.cin, cout = self.cout
@@ -59,7 +61,8 @@ final class WinogradKernel {
         while t0 < total {
             let tc = min(group, total - t0)
             let vb = v.base, mb = m.base
-            let vStride = cin * tc
+            let ldv = tc + 8              // V rows padded so 8-wide stores may overrun a segment
+            let vStride = cin * ldv
             // Input transform V[ξ][c][t] = (Bᵀ d B)_ξ, one tile row at a time, vectorised over tiles:
             // the 4 input rows are copied zero-padded, combined row-wise (Bᵀ d) as contiguous vectors,
             // then split into even/odd columns for the column step ((Bᵀ d) B).
@@ -102,10 +105,12 @@ final class WinogradKernel {
                         // columns over tile q: E[q] = b[2q], O[q] = b[2q+1], E[q+1], O[q+1]
                         for k in 0..<4 {
                             let b = br + k * rowLen
-                            let d0 = vb + (4 * k) * vStride + c * tc + tl0
+                            let d0 = vb + (4 * k) * vStride + c * ldv + tl0
                             let d1 = d0 + vStride, d2 = d1 + vStride, d3 = d2 + vStride
                             var q = 0
-                            while q + 8 <= cnt {
+                            // whole vectors: lanes past `cnt` land in the next segment (rewritten later by this
+                            // thread) or in the row padding
+                            while q < cnt {
                                 let a = SIMD16<Float>.load(b + 2 * q), n = SIMD16<Float>.load(b + 2 * q + 2)
                                 let ea = a.evenHalf, oa = a.oddHalf, eb = n.evenHalf, ob = n.oddHalf
                                 (ea - eb).store(d0 + q)
@@ -127,13 +132,13 @@ final class WinogradKernel {
             if Parallel.blasThreads == 1 && Parallel.workerCount > 1 {
                 Parallel.forEach(16) { xi in
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(tc), Int32(cin),
-                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(tc),
+                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(ldv),
                                 0, mb + xi * cout * tc, Int32(tc))
                 }
             } else {
                 for xi in 0..<16 {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(tc), Int32(cin),
-                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(tc),
+                                1, ub + xi * cout * cin, Int32(cin), vb + xi * vStride, Int32(ldv),
                                 0, mb + xi * cout * tc, Int32(tc))
                 }
             }
@@ -143,44 +148,47 @@ final class WinogradKernel {
                 for co in r {
                     let b = biasP?[co] ?? 0
                     let bv = SIMD8<Float>(repeating: b)
+                    let slope = epilogue.slopes?[co] ?? 1
+                    let sv = SIMD8<Float>(repeating: slope)
+                    let hasSlope = epilogue.slopes != nil
+
                     forEachTileRow(t0: t0, count: tc, tilesW: tilesW, tpi: tpi) { img, th, twLo, twHi, tl0 in
                         let src = mb + co * tc + tl0
                         let oy = th * 2
                         let row0 = yout + ((img * cout + co) * ho + oy) * wo
                         let hasRow1 = oy + 1 < ho
                         let row1 = row0 + wo
+                        let res0 = epilogue.residual.map { $0 + ((img * cout + co) * ho + oy) * wo }
                         let cnt = twHi - twLo
+                        @inline(__always) func finish(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ off: Int, _ res: UnsafePointer<Float>?) -> SIMD16<Float> {
+                            var r = hasSlope ? interleave(prelu(a, sv), prelu(b, sv)) : interleave(a, b)
+                            if let rp = res { r += UnsafeRawPointer(rp + off).loadUnaligned(as: SIMD16<Float>.self) }
+                            return r
+                        }
                         var q = 0
-                        // full vectors while the 16 output columns stay inside the row
-                        while q + 8 <= cnt && 2 * (twLo + q) + 16 <= wo {
+                        while q < cnt {
                             @inline(__always) func m(_ i: Int) -> SIMD8<Float> { SIMD8<Float>.load(src + i * mStride + q) }
                             let a01 = m(1) + m(5) + m(9), a02 = m(2) + m(6) + m(10)
-                            let a11 = m(5) - m(9) - m(13), a12 = m(6) - m(10) - m(14)
                             let y00 = m(0) + m(4) + m(8) + a01 + a02 + bv
                             let y01 = a01 - a02 - (m(3) + m(7) + m(11)) + bv
                             let ox = 2 * (twLo + q)
-                            interleave(y00, y01).store(row0 + ox)
+                            let n = min(16, wo - ox, 2 * (cnt - q))   // valid output columns
+                            if n == 16 {
+                                finish(y00, y01, ox, res0).store(row0 + ox)
+                            } else {
+                                storePartial(finish(y00, y01, 0, nil), row0 + ox, n, res0.map { $0 + ox })
+                            }
                             if hasRow1 {
+                                let a11 = m(5) - m(9) - m(13), a12 = m(6) - m(10) - m(14)
                                 let y10 = m(4) - m(8) - m(12) + a11 + a12 + bv
                                 let y11 = a11 - a12 - (m(7) - m(11) - m(15)) + bv
-                                interleave(y10, y11).store(row1 + ox)
+                                if n == 16 {
+                                    finish(y10, y11, ox, res0.map { $0 + wo }).store(row1 + ox)
+                                } else {
+                                    storePartial(finish(y10, y11, 0, nil), row1 + ox, n, res0.map { $0 + wo + ox })
+                                }
                             }
                             q += 8
-                        }
-                        while q < cnt {
-                            @inline(__always) func m(_ i: Int) -> Float { src[i * mStride + q] }
-                            let a00 = m(0) + m(4) + m(8), a01 = m(1) + m(5) + m(9)
-                            let a02 = m(2) + m(6) + m(10), a03 = m(3) + m(7) + m(11)
-                            let a10 = m(4) - m(8) - m(12), a11 = m(5) - m(9) - m(13)
-                            let a12 = m(6) - m(10) - m(14), a13 = m(7) - m(11) - m(15)
-                            let ox = 2 * (twLo + q)
-                            row0[ox] = a00 + a01 + a02 + b
-                            if ox + 1 < wo { row0[ox + 1] = a01 - a02 - a03 + b }
-                            if hasRow1 {
-                                row1[ox] = a10 + a11 + a12 + b
-                                if ox + 1 < wo { row1[ox + 1] = a11 - a12 - a13 + b }
-                            }
-                            q += 1
                         }
                     }
                 }
@@ -230,3 +238,39 @@ extension SIMD16 where Scalar == Float {
         UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD16<Float>.self)
     }
 }
+
+/// Element-wise work fused into a convolution's output pass (inference):
+/// `y = prelu(conv(x) + bias) + residual`.
+struct ConvEpilogue {
+    /// Per-output-channel PReLU slopes, or nil for none.
+    var slopes: UnsafePointer<Float>? = nil
+    /// A tensor of the output's shape added last, or nil.
+    var residual: UnsafePointer<Float>? = nil
+}
+
+/// Stores the first `n` lanes of `v` to `dst`, adding `residual[i]` when given.
+@inline(__always)
+func storePartial(_ v: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ residual: UnsafePointer<Float>?) {
+    var t = v
+    withUnsafeBytes(of: &t) { storeFirst($0.baseAddress!.assumingMemoryBound(to: Float.self), dst, n, residual) }
+}
+
+/// Stores the first `n` lanes of `v` to `dst`, adding `residual[i]` when given.
+@inline(__always)
+func storePartial(_ v: SIMD32<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ residual: UnsafePointer<Float>?) {
+    var t = v
+    withUnsafeBytes(of: &t) { storeFirst($0.baseAddress!.assumingMemoryBound(to: Float.self), dst, n, residual) }
+}
+
+@inline(__always)
+func storeFirst(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ residual: UnsafePointer<Float>?) {
+    if let r = residual {
+        for i in 0..<n { dst[i] = src[i] + r[i] }
+    } else {
+        dst.update(from: src, count: n)
+    }
+}
+
+/// Floats of transformed input plus GEMM output held per tile group (V and M together);
+/// internal so benchmarks can tune it.
+nonisolated(unsafe) var winogradGroupBudget = 4 << 20

@@ -26,9 +26,9 @@ struct SphereBenchmark {
         for b in batches {
             let x = Tensor.uniform([b, 3, 112, 96], bound: 1, seed: 1)
             _ = try net(x)  // warm-up (Winograd kernels, page faults)
-            let iters = max(2, 64 / b)
+            let iters = max(1, 32 / b)
             var best = Double.infinity, bestCPU = Double.infinity
-            for _ in 0..<3 {
+            for _ in 0..<2 {
                 let t0 = Self.now(), c0 = Self.cpuTime()
                 for _ in 0..<iters { _ = try net(x) }
                 best = min(best, (Self.now() - t0) / Double(iters))
@@ -48,15 +48,10 @@ struct SphereBenchmark {
         }
         var y = x
         for (s, st) in net.stages.enumerated() {
-            let c = try timed("stage\(s + 1) conv s2") { try st.opening.conv(y) }
-            y = try timed("prelu") { try st.opening.relu(c) }
+            y = try timed("stage\(s + 1) conv s2 (+prelu)") { try st.opening.conv.forward(y, prelu: st.opening.relu) }
             for (a, bb) in st.residual {
-                let c1 = try timed("stage\(s + 1) conv s1") { try a.conv(y) }
-                let r1 = try timed("prelu") { try a.relu(c1) }
-                let c2 = try timed("stage\(s + 1) conv s1") { try bb.conv(r1) }
-                let r2 = try timed("prelu") { try bb.relu(c2) }
-                timed("residual add") { add(r2, y, into: r2) }
-                y = r2
+                let r1 = try timed("stage\(s + 1) conv s1 (+prelu)") { try a.conv.forward(y, prelu: a.relu) }
+                y = try timed("stage\(s + 1) conv s1 (+prelu+add)") { try bb.conv.forward(r1, prelu: bb.relu, residual: y) }
             }
         }
         let e = try timed("fc5") { try net.fc5(y) }

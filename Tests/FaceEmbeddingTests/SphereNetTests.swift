@@ -54,20 +54,35 @@ struct SphereNetReferenceTests {
         let e = relativeMaxError(emb, try io.tensor("fc5_embedding", shape: [4, 128]))
         report.append("fc5_embedding \(e)")
         #expect(e <= referenceTolerance, "fc5_embedding: relative max error \(e)")
-        print("sphere20a forward errors (max|Δ|/max|ref|): " + report.joined(separator: ", "))
+        // the inference path (Winograd, PReLU and residual fused into the convolutions)
+        let fused = try net(input)
+        let eFused = relativeMaxError(fused, try io.tensor("fc5_embedding"))
+        #expect(eFused <= referenceTolerance, "fc5_embedding (fused inference path): relative max error \(eFused)")
+        report.append("fc5_embedding(fused) \(eFused)")
         // embed() returns unit vectors in the direction of fc5
         let unit = try net.embed(input)
         #expect(unit.count == 4 && unit[0].count == 128)
         for v in unit { #expect(abs(v.reduce(0) { $0 + $1 * $1 } - 1) < 1e-5) }
+        print("sphere20a forward errors (max|Δ|/max|ref|): " + report.joined(separator: ", "))
     }
 
-    @Test func im2colPathAlsoMatches() throws {
+    /// Every convolution algorithm reproduces the reference embedding.
+    @Test(arguments: ["im2col", "F2x2", "F4x4"])
+    func everyConvolutionPathMatches(_ mode: String) throws {
         let net = try SphereNet(depth: .sphere20a, weightsPath: dir + "/weights.safetensors")
         let io = try SafeTensorsFile(contentsOf: dir + "/io.safetensors")
-        for st in net.stages { for (a, b) in st.residual { a.conv.useWinograd = false; b.conv.useWinograd = false } }
+        for st in net.stages {
+            for (a, b) in st.residual {
+                for conv in [a.conv, b.conv] {
+                    conv.useWinograd = mode != "im2col"
+                    conv.winogradTile = mode == "F4x4" ? .f4x4 : .f2x2
+                }
+            }
+        }
         let emb = try net(io.tensor("input"))
         let e = relativeMaxError(emb, try io.tensor("fc5_embedding"))
-        #expect(e <= referenceTolerance, "fc5_embedding (im2col path): relative max error \(e)")
+        #expect(e <= referenceTolerance, "fc5_embedding (\(mode) path): relative max error \(e)")
+        print("sphere20a fc5_embedding via \(mode): \(e)")
     }
 
     @Test func trunkGradientsMatchPyTorch() throws {

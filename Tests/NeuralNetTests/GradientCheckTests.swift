@@ -107,7 +107,7 @@ import Testing
 
 @Suite struct WinogradTests {
     /// Winograd F(2×2,3×3) must agree with im2col + GEMM for odd/even sizes, padding 0/1, several groups.
-    @Test(arguments: [(1, 3, 8, 7, 5, 1), (2, 16, 16, 12, 11, 1), (3, 8, 4, 9, 9, 0), (5, 32, 64, 7, 6, 1)])
+    @Test(arguments: [(1, 3, 8, 7, 5, 1), (2, 16, 16, 12, 11, 1), (3, 8, 4, 9, 9, 0), (5, 32, 64, 7, 6, 1), (2, 8, 12, 37, 70, 1), (1, 4, 4, 10, 35, 0)])
     func matchesIm2col(_ c: (Int, Int, Int, Int, Int, Int)) throws {
         let (n, cin, cout, h, w, pad) = c
         let conv = try Conv2d(inputChannels: cin, outputChannels: cout, kernelSize: 3, stride: 1, padding: pad, seed: UInt64(cin))
@@ -117,6 +117,23 @@ import Testing
         #expect(a.shape == b.shape)
         let e = relativeMaxError(a, b)
         #expect(e < 1e-5, "Winograd vs im2col relative error \(e)")
+    }
+
+    /// `forward(_:prelu:residual:)` equals conv → PReLU → add, on the Winograd and im2col paths.
+    @Test(arguments: [(1, 1, 13, 10), (2, 1, 13, 10), (1, 0, 13, 10), (1, 1, 30, 75), (1, 1, 5, 7)])
+    func fusedEpilogue(_ c: (Int, Int, Int, Int)) throws {
+        let (stride, winograd, h, w) = c
+        let conv = try Conv2d(inputChannels: 5, outputChannels: 6, kernelSize: 3, stride: stride, padding: 1, seed: 9)
+        conv.useWinograd = winograd == 1
+        let prelu = try PReLU(numParameters: 6, initialValue: 0.2)
+        let x = randomTensor([3, 5, h, w], seed: 4)
+        let plain = try prelu(conv(x))
+        let res = randomTensor(plain.shape, seed: 5)
+        let fused = try conv.forward(x, prelu: prelu, residual: res)
+        let expected = add(plain, res, into: Tensor(zeros: plain.shape))
+        #expect(relativeMaxError(fused, expected) < 1e-6)
+        #expect(relativeMaxError(try conv.forward(x, prelu: prelu), plain) < 1e-6)
+        #expect(throws: NeuralNetError.self) { try conv.forward(x, prelu: try PReLU(numParameters: 5)) }
     }
 
     @Test func invalidatesTransformedKernelWhenWeightsChange() throws {

@@ -71,6 +71,12 @@ import Testing
         opt.step()
         let buf2 = 0.9 * buf1 + (0.5 + 0.01 * w1)
         #expect(abs(p.value[0] - (w1 - 0.1 * buf2)) < 1e-6)
+        // buffers (BatchNorm running statistics) are not touched by the optimizer
+        let bn = try BatchNorm(numFeatures: 2)
+        bn.runningVar.grad.pointer[0] = 1
+        let opt2 = SGD(parameters: bn.parameters(), learningRate: 0.1, momentum: 0.9, weightDecay: 0.1)
+        opt2.step()
+        #expect(bn.runningVar.value.scalars == [1, 1])
         let s = StepLR(base: 0.1, milestones: [16_000, 24_000])
         #expect(s.learningRate(at: 0) == 0.1)
         #expect(abs(s.learningRate(at: 16_000) - 0.01) < 1e-9)
