@@ -40,10 +40,11 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: numeric),
+        .target(name: "Evaluation", dependencies: ["Gallery"], swiftSettings: numeric),
         .executableTarget(
             name: "SphereGalleryCLI",
             dependencies: [
-                "Gallery", "FaceEmbedding", "Imaging", "NeuralNet",
+                "Gallery", "Evaluation", "FaceEmbedding", "Imaging", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -52,6 +53,7 @@ let package = Package(
         .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "NeuralNet", "Imaging"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "SphereGalleryCLITests", dependencies: ["Gallery"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Gallery"]),
     ],
     swiftLanguageModes: [.v6]
 )
