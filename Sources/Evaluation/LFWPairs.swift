@@ -115,9 +115,10 @@ public struct LFWPairs: Sendable {
         // Non-blank lines with their 1-based line numbers.
         var lines: [(number: Int, fields: [Substring])] = []
         var lineNumber = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // `isNewline` also covers "\r\n", which Swift treats as a single Character.
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
-            let fields = raw.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            let fields = raw.split(whereSeparator: \.isWhitespace)
             if !fields.isEmpty { lines.append((lineNumber, fields)) }
         }
         func fail(_ line: Int, _ reason: String) -> EvaluationError {
