@@ -109,4 +109,24 @@ public struct DevkitFeatureFile: Sendable, Equatable {
             throw EvaluationError.unwritableFile(path: path, reason: error.localizedDescription)
         }
     }
+
+    /// Reads one feature vector per file (each file's values in row-major order, e.g. the
+    /// devkit's `d × 1` matrices) and stacks them as the rows of a matrix, in `paths` order.
+    /// - Throws: `unreadableFile`, `malformedFeatureFile`, `dimensionMismatch` naming the file
+    ///   whose dimension differs from the first, `empty` for no paths.
+    public static func readMatrix(paths: [String]) throws -> FeatureMatrix {
+        guard let first = paths.first else { throw EvaluationError.empty(what: "feature files") }
+        let head = try read(path: first)
+        let dim = head.values.count
+        guard dim >= 1 else { throw EvaluationError.malformedFeatureFile(path: first, reason: "it holds no values") }
+        var values: [Float] = []
+        values.reserveCapacity(dim * paths.count)
+        values.append(contentsOf: head.values)
+        for path in paths.dropFirst() {
+            let f = try read(path: path)
+            guard f.values.count == dim else { throw EvaluationError.dimensionMismatch(expected: dim, actual: f.values.count, what: path) }
+            values.append(contentsOf: f.values)
+        }
+        return FeatureMatrix(uncheckedRows: paths.count, dim: dim, values: values)
+    }
 }

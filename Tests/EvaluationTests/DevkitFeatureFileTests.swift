@@ -44,4 +44,16 @@ import Testing
         #expect(message { _ = try DevkitFeatureFile.read(path: "/nonexistent/x.bin") }!.contains("cannot read"))
         #expect(throws: EvaluationError.self) { _ = try DevkitFeatureFile(rows: 2, cols: 2, values: [1]) }
     }
+
+    @Test func readsAFolderOfVectorsAsAMatrix() throws {
+        let dir = TemporaryDirectory()
+        let paths = (0..<3).map { dir.path("\($0).jpg.bin") }
+        for (i, p) in paths.enumerated() { try DevkitFeatureFile(vector: [Float(i), 1]).write(path: p) }
+        let m = try DevkitFeatureFile.readMatrix(paths: paths)
+        #expect(m.rows == 3 && m.dim == 2 && m.values == [0, 1, 1, 1, 2, 1])
+        try DevkitFeatureFile(vector: [1, 2, 3]).write(path: paths[2])
+        #expect(throws: EvaluationError.dimensionMismatch(expected: 2, actual: 3, what: paths[2])) {
+            _ = try DevkitFeatureFile.readMatrix(paths: paths)
+        }
+    }
 }
