@@ -2,9 +2,10 @@
 /// settings compile them for AVX2 + FMA).
 public enum Similarity {
     /// Cosine of the angle between `a` and `b` (any norms; 0 when either is the zero vector).
-    /// For unit vectors this is their dot product.
+    /// For unit vectors this is their dot product. Vectors of different lengths give NaN,
+    /// which every metric here rejects with `EvaluationError.nonFiniteScore`.
     public static func cosine(_ a: [Float], _ b: [Float]) -> Float {
-        precondition(a.count == b.count, "cosine of vectors of different lengths")  // callers check dims first
+        guard a.count == b.count else { return .nan }
         return a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 let ab = dot(pa.baseAddress!, pb.baseAddress!, count: a.count)
