@@ -42,10 +42,11 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: numeric),
+        .target(name: "Evaluation", dependencies: ["Gallery"], swiftSettings: numeric),
         .executableTarget(
             name: "SphereGalleryCLI",
             dependencies: [
-                "Gallery", "FaceEmbedding", "FaceDetection", "Imaging", "NeuralNet",
+                "Gallery", "Evaluation", "FaceEmbedding", "FaceDetection", "Imaging", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -59,6 +60,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "NeuralNet"]),
         .testTarget(name: "SphereGalleryCLITests", dependencies: ["Gallery"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Gallery"]),
     ],
     swiftLanguageModes: [.v6]
 )
