@@ -22,7 +22,4 @@
 /// - `OpenSetMetrics` (FNIR/DIR at FPIR, threshold calibration).
 /// - `LFWReport`, `MegaFaceReport`, `OpenSetReport` (JSON), `CSVTable` (plots).
 /// - `EvaluationError`: every user-input failure, with a message that says what to do.
-public enum Evaluation {
-    /// Version of the report formats.
-    public static let reportVersion = 1
-}
+public enum Evaluation {}

@@ -82,6 +82,20 @@ struct DetectionTests {
         }
     }
 
+    @Test("Selection policies on a real multi-face image (composite1: 6 faces)",
+          .enabled(if: TestModels.available, TestModels.skipMessage))
+    func selectionOnComposite() throws {
+        let d = TestModels.detector!
+        let image = try Shared.image("composite1")
+        let all = try d.detect(image, selection: .all)
+        #expect(all.count == 6)
+        #expect(zip(all, all.dropFirst()).allSatisfy { $0.box.area >= $1.box.area })
+        #expect(try d.detect(image, selection: .largest) == [all[0]])
+        #expect(try d.detect(image, selection: .centre).count == 1)
+        #expect(throws: DetectionError.multipleFaces(count: 6)) { try d.detect(image, selection: .rejectMultiple) }
+        #expect(try d.detect(try Shared.image("lfw00"), selection: .rejectMultiple).count == 1)
+    }
+
     @Test("Grey and noise images give no face", .enabled(if: TestModels.available, TestModels.skipMessage))
     func noFace() throws {
         let d = TestModels.detector!
