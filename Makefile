@@ -4,7 +4,7 @@ APT_PACKAGES := libopenblas-dev libsqlite3-dev libpng-dev libturbojpeg0-dev
 SWIFT_RELEASE := swift build -c release
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench clean models
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -21,6 +21,10 @@ build: deps
 
 test: deps
 	swift test $(TEST_FLAGS)
+
+# Download + convert the pretrained models into the model cache (SPHERE_GALLERY_CACHE, default ~/.cache/sphere-gallery); no-op when present.
+models:
+	Tools/fetch_models.sh
 
 clean:
 	rm -rf .build

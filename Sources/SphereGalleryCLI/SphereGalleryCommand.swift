@@ -8,6 +8,6 @@ struct SphereGalleryCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, ImportCommand.self, IdentifyCommand.self, ListCommand.self, ShowCommand.self,
             RemoveCommand.self, StatsCommand.self, ExportCommand.self, ThresholdCommand.self,
-            SynthCommand.self,
+            SynthCommand.self, EmbedCommand.self,
         ])
 }
