@@ -81,8 +81,6 @@ public final class DlibResNet: EmbeddingModel {
 
     /// `stem.conv` with `stem.affine` folded in: `[32, 3, 7, 7]`, stride 2, pad 0.
     public let stem: Conv2d
-    /// 3×3 stride 2 max pool after the stem.
-    public let stemPool: MaxPool2d
     public let blocks: [Block]
     /// `[128, 256]`, no bias.
     public let fc: Linear
@@ -122,7 +120,6 @@ public final class DlibResNet: EmbeddingModel {
 
         stem = try Self.foldedConv(file, conv: "stem.conv", affine: "stem.affine", inputChannels: 3, outputChannels: 32,
                                    kernel: 7, stride: 2, padding: 0)
-        stemPool = try MaxPool2d(kernelSize: 3, stride: 2)
         var blocks: [Block] = []
         var cin = 32
         for (i, spec) in Self.blockLayout.enumerated() {
@@ -235,10 +232,8 @@ public final class DlibResNet: EmbeddingModel {
         }
         var y = try stem(x)
         lap("stem conv 7×7/2 3→32")
-        DlibResNetKernels.reluInPlace(y)
-        lap("stem relu")
-        y = try stemPool(y)
-        lap("stem max pool")
+        y = DlibResNetKernels.maxPool3x3s2ReLU(y)  // = max pool of relu(y)
+        lap("stem max pool 3×3/2 + relu")
         for b in blocks {
             let s = b.spec.downsample ? 2 : 1
             let h = try b.conv1(y)

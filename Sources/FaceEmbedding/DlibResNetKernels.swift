@@ -79,6 +79,33 @@ enum DlibResNetKernels {
         return out
     }
 
+    /// `relu(maxpool 3×3 stride 2, no padding)`: `[N, C, H, W]` → `[N, C, (H − 3)/2 + 1, (W − 3)/2 + 1]`.
+    /// Equals max-pooling the ReLU output (max and ReLU commute) at a quarter of the ReLU work.
+    /// Per output row: vertical max of the 3 input rows (contiguous, vectorisable), then the
+    /// horizontal max over each stride-2 window.
+    static func maxPool3x3s2ReLU(_ x: Tensor) -> Tensor {
+        let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+        let ho = (h - 3) / 2 + 1, wo = (w - 3) / 2 + 1
+        let out = Tensor(uninitialized: [n, c, ho, wo])
+        let sp = x.pointer, dp = out.pointer
+        Parallel.forEachChunk(n * c, minimumPerThread: 8) { r in
+            let row = UnsafeMutablePointer<Float>.allocate(capacity: w)
+            defer { row.deallocate() }
+            for plane in r {
+                let src = sp + plane * h * w, dst = dp + plane * ho * wo
+                for oy in 0..<ho {
+                    let r0 = src + 2 * oy * w, r1 = r0 + w, r2 = r1 + w
+                    for i in 0..<w { row[i] = max(max(r0[i], r1[i]), r2[i]) }
+                    let d = dst + oy * wo
+                    for ox in 0..<wo {
+                        d[ox] = max(max(max(row[2 * ox], row[2 * ox + 1]), row[2 * ox + 2]), 0)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// `[N, C, H, W]` → `[N, C]`, the mean of each plane (dlib `avg_pool_everything`).
     static func globalAveragePool(_ x: Tensor) -> Tensor {
         let n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3]

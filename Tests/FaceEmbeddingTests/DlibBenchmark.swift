@@ -20,6 +20,9 @@ struct DlibBenchmark {
         let env = ProcessInfo.processInfo.environment
         if let t = env["SPHERE_BENCH_BLAS_THREADS"], let n = Int(t) { Parallel.setBLASThreads(n) }
         let net = try DlibResNet.fromCache()
+        if env["SPHERE_BENCH_NO_WINOGRAD"] == "1" {
+            for b in net.blocks { b.conv1.useWinograd = false; b.conv2.useWinograd = false }
+        }
         let batches = (env["SPHERE_BENCH_BATCHES"] ?? "1,16").split(separator: ",").compactMap { Int($0) }
         let seconds = Double(env["SPHERE_BENCH_SECONDS"] ?? "") ?? 2
         var lines: [String] = []
@@ -46,28 +49,39 @@ struct DlibBenchmark {
         // Per-layer breakdown at the largest batch (sum of 3 passes, after the warm-up above).
         let b = batches.max() ?? 16
         let x = Tensor.uniform([b, 3, 150, 150], bound: 0.5, seed: 2)
-        var perLayer: [(String, Double)] = []
+        // wall and CPU time (all threads; robust on a busy machine) per layer
+        var perLayer: [(String, Double, Double)] = []
         var index: [String: Int] = [:]
         for _ in 0..<3 {
+            var c0 = Self.cpuTime()
             _ = try net.descriptors(x) { label, t in
-                if let i = index[label] { perLayer[i].1 += t } else { index[label] = perLayer.count; perLayer.append((label, t)) }
+                let c = Self.cpuTime(), dc = c - c0
+                c0 = c
+                if let i = index[label] { perLayer[i].1 += t; perLayer[i].2 += dc } else {
+                    index[label] = perLayer.count; perLayer.append((label, t, dc))
+                }
             }
         }
-        let total = perLayer.reduce(0) { $0 + $1.1 }
-        var groups: [String: Double] = [:]
-        for (label, t) in perLayer {
+        let total = perLayer.reduce(0) { $0 + $1.1 }, totalCPU = perLayer.reduce(0) { $0 + $1.2 }
+        var groups: [String: (Double, Double)] = [:]
+        for (label, t, ct) in perLayer {
             let key: String
             if label.contains("conv1 3×3/2") { key = "conv 3×3/2 (im2col)" }
             else if label.contains("conv") && label.contains("3×3/1") { key = "conv 3×3/1 (Winograd)" }
             else if label.hasPrefix("stem conv") { key = "stem conv 7×7/2 (im2col)" }
+            else if label.contains("max pool") { key = "stem max pool + relu" }
             else if label.contains("merge") { key = "residual merge + relu" }
             else if label.contains("relu") { key = "relu" }
             else { key = label }
-            groups[key, default: 0] += t
+            groups[key, default: (0, 0)].0 += t
+            groups[key, default: (0, 0)].1 += ct
         }
-        let fmt = { (l: String, t: Double) in String(format: "%-40@ %7.2f ms/batch  %5.1f%%", l, t * 1000 / 3, 100 * t / total) }
-        print("per-layer time at batch \(b) (\(String(format: "%.1f", total * 1000 / 3)) ms/batch):\n  "
+        let fmt = { (l: String, t: Double, ct: Double) in
+            String(format: "%-40@ wall %7.2f ms/batch %5.1f%%   CPU %7.2f ms/batch %5.1f%%",
+                   l, t * 1000 / 3, 100 * t / total, ct * 1000 / 3, 100 * ct / totalCPU)
+        }
+        print("per-layer time at batch \(b) (wall \(String(format: "%.1f", total * 1000 / 3)) ms/batch, CPU \(String(format: "%.1f", totalCPU * 1000 / 3)) ms/batch):\n  "
               + perLayer.map(fmt).joined(separator: "\n  ")
-              + "\nby kind:\n  " + groups.sorted { $0.value > $1.value }.map(fmt).joined(separator: "\n  "))
+              + "\nby kind:\n  " + groups.sorted { $0.value.1 > $1.value.1 }.map { fmt($0.key, $0.value.0, $0.value.1) }.joined(separator: "\n  "))
     }
 }
