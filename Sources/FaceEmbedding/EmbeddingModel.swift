@@ -1,3 +1,4 @@
+import Imaging
 import NeuralNet
 
 /// Order of the colour planes a network expects in its `[N, 3, H, W]` input.
@@ -16,6 +17,8 @@ public enum FaceEmbeddingError: Error, CustomStringConvertible, Equatable {
     case incompatibleWeights(String)
     /// A batch was empty or otherwise unusable.
     case invalidInput(String)
+    /// A crop image had a size other than the model's input size.
+    case wrongCropSize(index: Int, width: Int, height: Int, expectedWidth: Int, expectedHeight: Int)
 
     public var description: String {
         switch self {
@@ -25,6 +28,8 @@ public enum FaceEmbeddingError: Error, CustomStringConvertible, Equatable {
             return "incompatible weights: \(msg)"
         case let .invalidInput(msg):
             return "invalid input: \(msg)"
+        case let .wrongCropSize(i, w, h, ew, eh):
+            return "crop \(i) is \(w)×\(h) pixels, the model needs \(ew)×\(eh): align and crop faces with the model's template (EmbeddingModel.cropTemplate) first"
         }
     }
 }
@@ -47,8 +52,15 @@ public protocol EmbeddingModel: AnyObject {
     var alignmentTemplate: [SIMD2<Float>] { get }
     /// Channel order of the network input.
     var channelOrder: ChannelOrder { get }
-    /// Subtracted from each 8-bit value.
+    /// Subtracted from each 8-bit value (for models with one mean for all channels; see `pixelMeans`).
     var pixelMean: Float { get }
+    /// Per-plane means in network plane order (`channelOrder`), subtracted from each 8-bit value.
+    /// Default: `pixelMean` for all three planes.
+    var pixelMeans: [Float] { get }
+    /// The complete crop recipe for `Imaging.align`: crop size, the five target points (same as
+    /// `alignmentTemplate`) and the sampling convention of the reference implementation.
+    /// Default: `alignmentTemplate` in the OpenCV convention at `inputWidth × inputHeight`.
+    var cropTemplate: AlignmentTemplate { get }
     /// Multiplies the centred value.
     var pixelScale: Float { get }
     /// Length of each embedding.
@@ -58,6 +70,14 @@ public protocol EmbeddingModel: AnyObject {
 }
 
 extension EmbeddingModel {
+    public var pixelMeans: [Float] { [pixelMean, pixelMean, pixelMean] }
+
+    public var cropTemplate: AlignmentTemplate {
+        // The points are finite and the size positive for every model, so this cannot fail.
+        try! AlignmentTemplate(name: "\(name)-\(inputWidth)x\(inputHeight)", width: inputWidth, height: inputHeight,
+                               points: alignmentTemplate.map { Point2D(Double($0.x), Double($0.y)) }, convention: .opencv)
+    }
+
     /// Builds the normalised `[N, 3, H, W]` input from interleaved 8-bit RGB crops (row-major `H × W × 3`).
     /// - Throws: `FaceEmbeddingError.badCrop` for a crop of the wrong size, `invalidInput` for an empty batch.
     public func makeInput(rgbCrops crops: [[UInt8]]) throws -> Tensor {
@@ -67,13 +87,14 @@ extension EmbeddingModel {
             throw FaceEmbeddingError.badCrop(index: i, expectedBytes: hw * 3, gotBytes: c.count)
         }
         let t = Tensor(uninitialized: [crops.count, 3, h, w])
-        let mean = pixelMean, scale = pixelScale
+        let means = pixelMeans, scale = pixelScale
+        guard means.count == 3 else { throw FaceEmbeddingError.invalidInput("\(name): pixelMeans must have 3 values, has \(means.count)") }
         let order: [Int] = channelOrder == .rgb ? [0, 1, 2] : [2, 1, 0]
         for (i, c) in crops.enumerated() {
             c.withUnsafeBufferPointer { src in
                 for plane in 0..<3 {
                     let dst = t.pointer + (i * 3 + plane) * hw
-                    let ch = order[plane]
+                    let ch = order[plane], mean = means[plane]
                     for p in 0..<hw { dst[p] = (Float(src[p * 3 + ch]) - mean) * scale }
                 }
             }
@@ -84,6 +105,21 @@ extension EmbeddingModel {
     /// Embeds interleaved 8-bit RGB crops of the model's input size; returns unit vectors.
     public func embed(rgbCrops crops: [[UInt8]]) throws -> [[Float]] {
         try embed(makeInput(rgbCrops: crops))
+    }
+
+    /// Builds the normalised `[N, 3, H, W]` input from aligned crops (`Imaging.Image`, 8-bit RGB).
+    /// - Throws: `FaceEmbeddingError.wrongCropSize` for a crop that is not `inputWidth × inputHeight`.
+    public func makeInput(images: [Image]) throws -> Tensor {
+        for (i, im) in images.enumerated() where im.width != inputWidth || im.height != inputHeight {
+            throw FaceEmbeddingError.wrongCropSize(index: i, width: im.width, height: im.height,
+                                                   expectedWidth: inputWidth, expectedHeight: inputHeight)
+        }
+        return try makeInput(rgbCrops: images.map(\.pixels))
+    }
+
+    /// Embeds aligned crops of the model's input size; returns unit vectors.
+    public func embed(images: [Image]) throws -> [[Float]] {
+        try embed(makeInput(images: images))
     }
 }
 

@@ -1,3 +1,4 @@
+import Imaging
 import NeuralNet
 
 /// The SphereFace residual CNNs of Liu et al. (CVPR 2017), Table 2, laid out as the public
@@ -58,6 +59,8 @@ public final class SphereNet: Module, EmbeddingModel {
         SIMD2(30.2946, 51.6963), SIMD2(65.5318, 51.5014), SIMD2(48.0252, 71.7366),
         SIMD2(33.5493, 92.3655), SIMD2(62.7299, 92.2041),
     ]
+    /// `AlignmentTemplate.sphereFace96x112`: the same points, sampled as OpenCV's `warpAffine`.
+    public var cropTemplate: AlignmentTemplate { .sphereFace96x112 }
     public let channelOrder = ChannelOrder.bgr
     public let pixelMean: Float = 127.5
     public let pixelScale: Float = 1.0 / 128.0
