@@ -10,7 +10,8 @@ public enum Parallel {
     public static var workerCount: Int { _workers }
     private static let _workers = max(1, System.activeProcessorCount)
 
-    /// Sets the number of OpenBLAS threads used by GEMM. Call before running models, not concurrently with them.
+    /// Sets the number of OpenBLAS threads used by GEMM (process-wide). Call it once before running
+    /// models, never while any GEMM may be running on another thread.
     public static func setBLASThreads(_ n: Int) {
         openblas_set_num_threads(Int32(max(1, n)))
     }
@@ -29,9 +30,19 @@ public enum Parallel {
     public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let split = workerCount > 1 && n >= 64 * workerCount && m * n * k >= 1 << 21 && blasThreads == 1
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+              beta: beta, c: c, ldc: ldc, splitColumns: split)
+    }
+
+    /// `sgemm` with the column split decided by the caller (tests exercise both paths without
+    /// changing the process-wide OpenBLAS thread count).
+    static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, splitColumns: Bool) {
         let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
-        let workers = workerCount
-        if workers > 1, n >= 64 * workers, m * n * k >= 1 << 21, blasThreads == 1 {
+        let workers = max(2, workerCount)
+        if splitColumns {
             let block = ((n + workers - 1) / workers + 15) & ~15
             forEach((n + block - 1) / block) { w in
                 let j0 = w * block, nb = min(block, n - j0)
