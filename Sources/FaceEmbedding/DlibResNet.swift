@@ -36,6 +36,10 @@ import NeuralNet
 /// in the model cache, written by `make models`); tensor names `stem.conv.weight`,
 /// `blocks.{i}.conv1.weight`, `blocks.{i}.affine1.gamma`, …, `fc.weight`, `input.mean`.
 ///
+/// One instance runs one forward pass at a time (the convolutions cache their Winograd kernels
+/// lazily); give each thread its own instance. Throughput is best with `Parallel.setBLASThreads(1)`,
+/// where NeuralNet splits the GEMMs over its own workers.
+///
 /// `descriptors(_:)` gives dlib's raw descriptors (compared by Euclidean distance, same person
 /// below 0.6); `embed(_:)` gives them scaled to unit length (cosine = 1 − d²/2 for the
 /// unit vectors).
