@@ -151,6 +151,12 @@ public final class Gallery: Sendable {
 
     // MARK: Reading
 
+    /// The content hashes (SHA-256 of enrolled files) among `hashes` that are already stored:
+    /// what a re-run of an interrupted enrolment can skip before decoding anything.
+    public func presentContent(_ hashes: [[UInt8]]) throws -> Set<[UInt8]> {
+        try store.presentContent(hashes, modelID: modelID)
+    }
+
     /// All identities, by key.
     public func identities() throws -> [IdentitySummary] { try store.listIdentities() }
 

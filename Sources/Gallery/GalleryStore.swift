@@ -345,6 +345,19 @@ final class GalleryStore: Sendable {
         }
     }
 
+    /// Which of these content hashes are already stored for this gallery's model.
+    func presentContent(_ hashes: [[UInt8]], modelID: Int64) throws -> Set<[UInt8]> {
+        try read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT 1 FROM template WHERE model_id = ? AND content_sha256 = ?")
+            var present = Set<[UInt8]>()
+            for hash in hashes where try Int.fetchOne(statement, arguments: [modelID, Data(hash)]) != nil {
+                present.insert(hash)
+            }
+            return present
+        }
+    }
+
     /// Deletes an identity and (by cascade) its templates. `secure_delete` overwrites the
     /// freed bytes, and a checkpoint moves that into the main file.
     /// - Returns: the identity's row id.

@@ -28,6 +28,9 @@ final class Progress {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
+    /// Seconds since the start.
+    var elapsed: Double { Date().timeIntervalSince(start) }
+
     func finish() {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\n".utf8))

@@ -9,7 +9,7 @@ struct SphereGalleryCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, ImportCommand.self, IdentifyCommand.self, ListCommand.self, ShowCommand.self,
             RemoveCommand.self, StatsCommand.self, ExportCommand.self, ThresholdCommand.self,
-            SynthCommand.self, EmbedCommand.self,
+            EnrolCommand.self, VerifyCommand.self, DetectCommand.self, EmbedCommand.self, EvalCommand.self, SynthCommand.self,
         ])
 
     /// Process policy: OpenBLAS runs single-threaded and our code spreads the work (GEMM

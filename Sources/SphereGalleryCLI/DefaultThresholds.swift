@@ -1,0 +1,22 @@
+/// Open-set thresholds a new gallery starts with, per model, until a user calibrates their
+/// own (`sphere-gallery calibrate`). Measured on LFW View 1 (pairsDevTrain.txt) through this
+/// pipeline — never on View 2, which is kept for reporting accuracy.
+enum DefaultThresholds {
+    struct Threshold {
+        /// Cosine at and above which two faces are taken to be the same person.
+        var cosine: Double
+        var source: String
+    }
+
+    static func threshold(for model: String) -> Threshold? {
+        switch model {
+        case "dlib-resnet":
+            return Threshold(cosine: dlibResNetCosine, source: "LFW View 1 pairsDevTrain.txt, best-accuracy threshold (MTCNN + dlib template)")
+        default:
+            return nil
+        }
+    }
+
+    /// See `Tools/measure_default_threshold.sh`.
+    static let dlibResNetCosine = 0.93
+}

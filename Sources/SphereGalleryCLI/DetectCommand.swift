@@ -1,0 +1,62 @@
+import ArgumentParser
+import FaceDetection
+import Foundation
+import Imaging
+
+struct DetectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detect",
+        abstract: "Find faces (MTCNN): box, score, five landmarks; optionally write aligned crops.",
+        discussion: """
+            --json prints one line per image: {"image", "width", "height", "faces": [{"box": [x1, y1, x2, y2],
+            "score", "landmarks": [[x, y] ×5]}]} (left eye, right eye, nose, left and right mouth corner;
+            width and height after EXIF orientation). An unreadable image gets an "error" field, and the
+            exit status is non-zero at the end, after the other images are done.
+            """)
+
+    enum Template: String, ExpressibleByArgument { case sphereface, dlib }
+
+    @Argument(help: "Images, or folders of them.") var images: [String]
+    @Option(help: "Write aligned crops here as PNG (IMAGE-NAME_FACE.png).") var crops: String?
+    @Option(help: "Crop template: sphereface (112×96) or dlib (150×150).") var template: Template = .sphereface
+    @Option(help: "Which faces: largest, centre, all (default), reject-multiple.") var select: FaceSelection = .all
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let detector = try MTCNN.loadDefault()
+        let alignTo = template == .sphereface ? AlignmentTemplate.sphereFace96x112 : AlignmentTemplate.dlibChip150MTCNN
+        if let crops { try FileManager.default.createDirectory(atPath: crops, withIntermediateDirectories: true) }
+        var failures = 0
+        for path in images.flatMap({ ImageInputs.files(under: $0) }) {
+            do {
+                let image = try ImageDecoder.decode(contentsOf: path)
+                let faces = try select.select(try detector.detect(image), imageWidth: image.width, imageHeight: image.height)
+                if let crops {
+                    let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+                    for (i, face) in faces.enumerated() {
+                        let crop = try align(image, landmarks: face.landmarks, template: alignTo)
+                        try PNGWriter.write(crop, to: (crops as NSString).appendingPathComponent("\(stem)_\(i).png"))
+                    }
+                }
+                if output.json {
+                    printJSON(["image": path, "width": image.width, "height": image.height, "faces": faces.map { face in
+                        ["box": face.box.array.map { rounded($0, 2) }, "score": rounded(face.probability),
+                         "landmarks": face.landmarks.map { [rounded(Float($0.x), 2), rounded(Float($0.y), 2)] }] as [String: Any]
+                    }])
+                } else {
+                    print("\(path): \(image.width)×\(image.height), \(faces.count) face\(faces.count == 1 ? "" : "s")")
+                    for face in faces {
+                        let b = face.box
+                        print(String(format: "  box (%.0f, %.0f)–(%.0f, %.0f)  score %.4f  eyes (%.0f, %.0f) (%.0f, %.0f)",
+                                     b.x1, b.y1, b.x2, b.y2, face.probability,
+                                     face.landmarks[0].x, face.landmarks[0].y, face.landmarks[1].x, face.landmarks[1].y))
+                    }
+                }
+            } catch {
+                failures += 1
+                if output.json { printJSON(["image": path, "error": "\(error)"]) } else { printError("\(path): \(error)") }
+            }
+        }
+        if failures > 0 { throw ExitCode(1) }
+    }
+}

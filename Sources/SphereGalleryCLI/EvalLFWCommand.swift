@@ -1,0 +1,104 @@
+import ArgumentParser
+import Evaluation
+import FaceDetection
+import Foundation
+import Imaging
+
+struct EvalLFWCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lfw",
+        abstract: "LFW verification: 10-fold accuracy, TAR at FAR, EER, ROC (cosine of unit vectors).",
+        discussion: """
+            --lfw DIR holds NAME/NAME_XXXX.jpg. --pairs is View 2's pairs.txt (10 folds of 300 + 300),
+            or a View 1 file (a count, then matched and mismatched pairs), split into 10 folds. Each
+            fold's threshold is chosen on the other nine. LFW images are cropped around their subject,
+            so the face nearest the image centre is taken; where no face is found, the face is cut
+            from a box at the image centre (the usual fallback), and such images are counted.
+            --json: {"accuracy": {"mean", "std", …}, "tar_at_far": {…}, "eer", "failures_to_detect", "best_threshold"}
+            """)
+
+    @Option(help: "LFW image folder (NAME/NAME_XXXX.jpg).") var lfw: String
+    @Option(help: "Pairs file (default: pairs.txt beside the image folder).") var pairs: String?
+    @Option(help: "Embedding model: dlib-resnet or sphere20a:WEIGHTS.") var model = "dlib-resnet"
+    @Flag(help: "Test-time augmentation: embed each face and its mirror image, sum, normalise.") var flip = false
+    @Option(help: "Write the ROC here as CSV (far,tar,threshold).") var roc: String?
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let pairsPath = pairs ?? ((lfw as NSString).deletingLastPathComponent as NSString).appendingPathComponent("pairs.txt")
+        let protocolPairs = try LFWPairs.load(path: pairsPath)
+        let images = protocolPairs.images
+        let pipeline = try FacePipeline(modelName: model)
+        var crops: [Image] = [], fallbacks: [String] = []
+        let progress = Progress(total: images.count, label: "images", quiet: output.json)
+        let paths = images.map { (lfw as NSString).appendingPathComponent($0.relativePath) }
+        try pipeline.forEachImage(paths, selection: .centre) { i, prepared in
+            if let face = prepared.faces.first {
+                crops.append(face.crop)
+            } else {
+                if let failure = prepared.failure, prepared.width == 0 { throw CLIError.failed("\(paths[i]): \(failure)") }
+                fallbacks.append(paths[i])
+                crops.append(try centreCrop(paths[i], template: pipeline.model.cropTemplate))
+            }
+            progress.advance(by: 1)
+        }
+        progress.finish()
+        var vectors = try pipeline.embed(crops)
+        if flip {
+            let mirrored = try pipeline.embed(crops.map(mirror))
+            vectors = zip(vectors, mirrored).map { a, b in
+                let sum = zip(a, b).map { $0 + $1 }
+                let norm = sum.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                return sum.map { $0 / norm }
+            }
+        }
+        var index: [LFWImage: Int] = [:]
+        for (i, image) in images.enumerated() { index[image] = i }
+        let scores = try protocolPairs.scores { index[$0].map { vectors[$0] } }
+        let verification = try LFWVerification(pairs: protocolPairs, scores: scores)
+        let best = try CrossValidation.bestThreshold(scores: scores, labels: protocolPairs.labels)
+        if let roc { try CSVTable.roc(verification.roc.sampled()).write(path: roc) }
+        let report = verification.report
+        if output.json {
+            var object = try JSONSerialization.jsonObject(with: ReportFormat.jsonEncoder().encode(report)) as? [String: Any] ?? [:]
+            object["failures_to_detect"] = fallbacks.count
+            object["fallback"] = "centre box"
+            object["best_threshold"] = ["cosine": rounded(best.threshold), "accuracy": best.accuracy]
+            object["model"] = pipeline.model.name
+            object["flip"] = flip
+            printJSON(object)
+        } else {
+            print("LFW \(pairsPath): \(report.pairs) pairs, model \(pipeline.model.name)\(flip ? " + flip" : "")")
+            print(String(format: "accuracy %.2f%% ± %.2f (10 folds)", 100 * report.accuracy.mean, 100 * report.accuracy.std))
+            for (far, tar) in report.tarAtFAR.sorted(by: { Double($0.key)! > Double($1.key)! }) {
+                print("TAR at FAR \(far): " + (tar.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a (too few impostor pairs)"))
+            }
+            print(String(format: "EER %.2f%%", 100 * report.eer))
+            print(String(format: "best single threshold (all pairs): cosine %.4f, accuracy %.2f%%", best.threshold, 100 * best.accuracy))
+            print("failures to detect: \(fallbacks.count) (centre-box fallback)\(fallbacks.isEmpty ? "" : ": " + fallbacks.prefix(5).joined(separator: ", "))")
+        }
+    }
+
+    /// The fallback when no face is found: the model's template laid over a box of 40% of the
+    /// image at its centre (LFW images are centred on their subject).
+    private func centreCrop(_ path: String, template: AlignmentTemplate) throws -> Image {
+        let image = try ImageDecoder.decode(contentsOf: path)
+        let side = 0.4 * Double(min(image.width, image.height))
+        let x0 = (Double(image.width) - side) / 2, y0 = (Double(image.height) - side) / 2
+        let landmarks = template.points.map {
+            Point2D(x0 + $0.x / Double(template.width) * side, y0 + $0.y / Double(template.height) * side)
+        }
+        return try align(image, landmarks: landmarks, template: template)
+    }
+
+    private func mirror(_ image: Image) -> Image {
+        var pixels = image.pixels
+        let w = image.width
+        for y in 0..<image.height {
+            for x in 0..<w {
+                for c in 0..<3 { pixels[(y * w + x) * 3 + c] = image.pixels[(y * w + (w - 1 - x)) * 3 + c] }
+            }
+        }
+        return (try? Image(width: w, height: image.height, pixels: pixels)) ?? image
+    }
+}
