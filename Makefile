@@ -5,7 +5,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
-.PHONY: deps models build test test-swift test-tools demo bench schema clean
+.PHONY: deps models build test test-swift test-tools demo bench bench-search bench-models schema clean
 
 ## deps: the Debian packages the package links against (a no-op when present)
 deps:
@@ -46,14 +46,33 @@ test-swift:
 demo: build
 	@Tools/demo.sh
 
-## bench: search beside FAISS, cold open (needs a quiet machine; ~30 min)
-bench: build $(BENCH_VENV)/ok
+## bench: every benchmark beside its peer, in the same run (needs a quiet machine; ~45 min)
+bench: bench-search bench-models
+
+## bench-search: 1:N search beside FAISS, cold open of 1M×512 beside plain SQLite → numpy
+bench-search: build $(BENCH_VENV)/ok
 	$(BENCH_VENV)/bin/python Tools/bench_search.py --python $(BENCH_VENV)/bin/python $(BENCH_ARGS)
+
+## bench-models: sphere nets beside PyTorch, MTCNN beside facenet-pytorch, dlib-resnet beside dlib
+bench-models: build models .venv-torch/ok .venv-dlib/ok
+	.venv-torch/bin/python Tools/bench_models.py --torch-python .venv-torch/bin/python \
+	  --dlib-python .venv-dlib/bin/python $(BENCH_MODELS_ARGS)
 
 $(BENCH_VENV)/ok:
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q numpy faiss-cpu psutil threadpoolctl
 	touch $@
 
+.venv-torch/ok:
+	$(PYTHON) -m venv .venv-torch
+	.venv-torch/bin/pip install -q torch torchvision numpy pillow requests tqdm
+	.venv-torch/bin/pip install -q --no-deps facenet-pytorch==2.6.0
+	touch $@
+
+.venv-dlib/ok:
+	$(PYTHON) -m venv .venv-dlib
+	.venv-dlib/bin/pip install -q dlib-bin numpy pillow
+	touch $@
+
 clean:
-	rm -rf .build $(BENCH_VENV)
+	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib

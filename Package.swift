@@ -51,7 +51,10 @@ let package = Package(
             ]),
         .executableTarget(
             name: "SphereGalleryBench",
-            dependencies: ["Gallery", "CBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Gallery", "CBLAS", "NeuralNet", "FaceEmbedding", "FaceDetection", "Imaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: numeric),
 
         .testTarget(name: "GalleryTests", dependencies: ["Gallery"]),

@@ -41,7 +41,8 @@ enum SearchKernel {
         _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int, workers: Int
     ) -> [TopKIdentities] {
         let n = matrix.count, dim = matrix.dim
-        let slices = max(1, min(workers, n / 4096))
+        // Below ~4 M multiply-adds a slice, waking another core costs more than it saves.
+        let slices = max(1, min(workers, n * dim * queryCount / (1 << 22)))
         let partial = Shared(UnsafeMutablePointer<[TopKIdentities]>.allocate(capacity: slices))
         partial.pointer.initialize(repeating: [], count: slices)
         defer { partial.pointer.deinitialize(count: slices); partial.pointer.deallocate() }
@@ -143,10 +144,11 @@ extension SearchKernel {
         DispatchQueue.concurrentPerform(iterations: slices) { slice in
             let start = n * slice / slices, end = n * (slice + 1) / slices
             var heaps = (0..<queryCount).map { _ in TopKIdentities(k: k) }
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: queryCount * tile)
-            defer { scores.deallocate() }
-            let widened = UnsafeMutablePointer<Float>.allocate(capacity: matrix.storage == .float16 ? tile * dim : 1)
-            defer { widened.deallocate() }
+            let scoreBuffer = ScratchBuffers.shared.borrow(queryCount * tile)
+            defer { ScratchBuffers.shared.release(scoreBuffer) }
+            let widenBuffer = ScratchBuffers.shared.borrow(matrix.storage == .float16 ? tile * dim : 1)
+            defer { ScratchBuffers.shared.release(widenBuffer) }
+            let scores = scoreBuffer.pointer, widened = widenBuffer.pointer
             var t0 = start
             while t0 < end {
                 let rows = min(tile, end - t0)

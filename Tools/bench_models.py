@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Network benchmarks beside the peers, measured alternately in the same run.
+
+  sphere   sphere20a inference at batch 1/16/64 and sphere64a at 16, vs PyTorch CPU
+           (../shared/peers/torch_sphere.py, 2 threads)
+  mtcnn    MTCNN detection on 200 LFW images (250×250) and on the same pasted onto 1280×720,
+           vs facenet-pytorch (torch_mtcnn.py); ours as one stream and one detector per core
+  dlib     dlib-resnet descriptors on the 24 test chips at batch 1 and 16, vs dlib itself
+           with two processes (dlib_peer.py --mode descriptor)
+  enrol    end-to-end enrolment of 1,000 LFW images (decode → detect → align → embed →
+           store) vs dlib's pipeline with two processes (dlib_peer.py --mode pipeline)
+
+  python3 Tools/bench_models.py [--only sphere,mtcnn,dlib,enrol] [--rounds 3]
+      --torch-python VENV/bin/python --dlib-python VENV/bin/python
+Each peer/ours pair is run --rounds times alternately; medians are reported with ratios.
+"""
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED = pathlib.Path(os.environ.get("SPHERE_GALLERY_SHARED", ROOT.parent / "shared"))
+PEERS = SHARED / "peers"
+LFW = SHARED / "data" / "lfw" / "images"
+BENCH = ROOT / ".build" / "release" / "sphere-gallery-bench"
+CLI = ROOT / ".build" / "release" / "sphere-gallery"
+CACHE = pathlib.Path(os.environ.get("SPHERE_GALLERY_CACHE", pathlib.Path.home() / ".cache" / "sphere-gallery"))
+
+
+def json_lines(text):
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                pass
+    return out
+
+
+def run(cmd, **kw):
+    print("#", " ".join(map(str, cmd)), file=sys.stderr, flush=True)
+    done = subprocess.run(list(map(str, cmd)), capture_output=True, text=True, **kw)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-3000:])
+        raise SystemExit(f"failed: {cmd}")
+    return json_lines(done.stdout), done.stdout
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def bench_sphere(a, rows):
+    points = [("sphere20a", 1), ("sphere20a", 16), ("sphere20a", 64), ("sphere64a", 16)]
+    for net, batch in points:
+        ours, peer = [], []
+        for _ in range(a.rounds):
+            p, _ = run([a.torch_python, PEERS / "torch_sphere.py", "--net", net, "--mode", "infer", "--batch", batch,
+                        "--threads", 2, "--runs", 5, "--warmup", 2, "--json"])
+            peer.append(p[0]["images_per_s"])
+            o, _ = run([BENCH, "sphere", "--net", net, "--batch", batch, "--runs", 5, "--warmup", 2])
+            ours.append(o[0]["images_per_s"])
+        rows.append(dict(bench=f"{net} inference, batch {batch}", ours=med(ours), peer=med(peer), peer_name="PyTorch CPU"))
+
+
+def bench_mtcnn(a, rows):
+    _, listing = run([a.torch_python, PEERS / "torch_mtcnn.py", "--images", LFW, "--limit", 200, "--list"])
+    files = [l for l in listing.splitlines() if l.strip() and not l.startswith("#") and os.path.exists(l.strip())]
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("\n".join(files) + "\n")
+        listfile = f.name
+    for size in (None, "1280x720"):
+        ours, ours_par, peer = [], [], []
+        for _ in range(a.rounds):
+            cmd = [a.torch_python, PEERS / "torch_mtcnn.py", "--images", LFW, "--limit", 200, "--threads", 2, "--json"]
+            if size:
+                cmd += ["--size", size]
+            p, _ = run(cmd)
+            peer.append(p[0]["images_per_s"])
+            cmd = [BENCH, "detect", "--list", listfile, "--runs", 1]
+            if size:
+                cmd += ["--size", size]
+            o, _ = run(cmd)
+            ours.append(o[0]["images_per_s"])
+            ours_par.append(o[0]["images_per_s_per_core_detectors"])
+        label = f"MTCNN, {len(files)} LFW images" + (f" on {size}" if size else " (250×250)")
+        rows.append(dict(bench=label + ", one stream", ours=med(ours), peer=med(peer), peer_name="facenet-pytorch"))
+        rows.append(dict(bench=label + ", one detector per core", ours=med(ours_par), peer=med(peer), peer_name="facenet-pytorch"))
+
+
+def dlib_models():
+    d = CACHE / "sources"
+    if (d / "dlib_face_recognition_resnet_model_v1.dat").exists():
+        return d
+    raise SystemExit(f"dlib model files not found in {d}: run make models")
+
+
+def bench_dlib(a, rows):
+    chips = SHARED / "testvectors" / "dlib" / "chips"
+    peer = []
+    for _ in range(a.rounds):
+        p, _ = run([a.dlib_python, PEERS / "dlib_peer.py", "--models", dlib_models(), "--mode", "descriptor",
+                    "--chips", chips, "--processes", 2, "--repeat", 4, "--json"])
+        peer.append(p[0]["images_per_s"])
+    ours = {1: [], 16: []}
+    for _ in range(a.rounds):
+        o, _ = run([BENCH, "dlib", "--chips", chips, "--batch", "1,16", "--repeat-count", 4])
+        for r in o:
+            ours[r["batch"]].append(r["images_per_s"])
+    for b in (1, 16):
+        rows.append(dict(bench=f"dlib-resnet descriptors, batch {b}", ours=med(ours[b]), peer=med(peer),
+                         peer_name="dlib, 2 processes"))
+
+
+def bench_enrol(a, rows):
+    _, listing = run([a.dlib_python, PEERS / "dlib_peer.py", "--models", dlib_models(), "--mode", "pipeline",
+                      "--images", LFW, "--limit", 1000, "--list"])
+    files = [l.strip() for l in listing.splitlines() if l.strip() and not l.startswith("#") and os.path.exists(l.strip())]
+    ours, peer = [], []
+    for _ in range(a.rounds):
+        p, _ = run([a.dlib_python, PEERS / "dlib_peer.py", "--models", dlib_models(), "--mode", "pipeline",
+                    "--images", LFW, "--limit", 1000, "--processes", 2, "--json"])
+        peer.append(p[0]["images_per_s"])
+        with tempfile.TemporaryDirectory() as work:
+            people = pathlib.Path(work) / "people"
+            for f in files:
+                person = people / pathlib.Path(f).parent.name
+                person.mkdir(parents=True, exist_ok=True)
+                (person / pathlib.Path(f).name).symlink_to(f)
+            t0 = time.perf_counter()
+            run([CLI, "enrol", "--db", pathlib.Path(work) / "g.sqlite", people, "--json"])
+            ours.append(len(files) / (time.perf_counter() - t0))
+    rows.append(dict(bench=f"enrolment end to end, {len(files)} LFW images", ours=med(ours), peer=med(peer),
+                     peer_name="dlib pipeline, 2 processes"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", default="sphere,mtcnn,dlib,enrol")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--torch-python", default=str(ROOT / ".venv-torch" / "bin" / "python"))
+    ap.add_argument("--dlib-python", default=str(ROOT / ".venv-dlib" / "bin" / "python"))
+    ap.add_argument("--out", default=str(ROOT / "bench-results"))
+    a = ap.parse_args()
+    rows = []
+    for name in a.only.split(","):
+        {"sphere": bench_sphere, "mtcnn": bench_mtcnn, "dlib": bench_dlib, "enrol": bench_enrol}[name](a, rows)
+        print(json.dumps(rows[-1]), flush=True)
+    out = pathlib.Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "models.json").write_text(json.dumps(rows, indent=1))
+    print()
+    print("| benchmark | ours (images/s) | peer | peer (images/s) | ratio |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['bench']} | {r['ours']:.1f} | {r['peer_name']} | {r['peer']:.1f} | **{r['ours'] / r['peer']:.2f}×** |")
+
+
+if __name__ == "__main__":
+    main()
