@@ -38,7 +38,7 @@ test-tools:
 	$(PYTHON) -m unittest discover -s Tools/tests
 
 test-swift:
-	@set -o pipefail; swift test $(TEST_FLAGS) 2>&1 | tee .build/test.log
+	@mkdir -p .build; set -o pipefail; swift test $(TEST_FLAGS) 2>&1 | tee .build/test.log
 	@n=$$(grep -oE "Test run with [0-9]+ tests" .build/test.log | grep -oE "[0-9]+" | tail -1); \
 	  echo "swift-testing: $${n:-0} passed, 0 failed"
 
