@@ -41,8 +41,7 @@ enum SearchKernel {
         _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int, workers: Int
     ) -> [TopKIdentities] {
         let n = matrix.count, dim = matrix.dim
-        // Below ~4 M multiply-adds a slice, waking another core costs more than it saves.
-        let slices = max(1, min(workers, n * dim * queryCount / (1 << 22)))
+        let slices = max(1, min(workers, n / 4096))
         let partial = Shared(UnsafeMutablePointer<[TopKIdentities]>.allocate(capacity: slices))
         partial.pointer.initialize(repeating: [], count: slices)
         defer { partial.pointer.deinitialize(count: slices); partial.pointer.deallocate() }
