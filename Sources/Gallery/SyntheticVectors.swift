@@ -3,21 +3,15 @@
 /// normalised (noise σ gives samples about atan(σ) from their centre).
 public struct SyntheticVectors: Sendable {
     public let dim: Int
-    private var state: UInt64
+    private var generator: SplitMix64
 
     public init(dim: Int, seed: UInt64) {
         self.dim = dim
-        self.state = seed &+ 0x9E37_79B9_7F4A_7C15
+        self.generator = SplitMix64(seed: seed &+ 0x9E37_79B9_7F4A_7C15)
     }
 
-    /// SplitMix64.
-    public mutating func nextUInt64() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    /// The next 64 random bits.
+    public mutating func nextUInt64() -> UInt64 { generator.next() }
 
     /// Uniform in (0, 1).
     public mutating func nextUniform() -> Double {
