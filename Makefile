@@ -42,9 +42,9 @@ test-swift:
 	@n=$$(grep -oE "Test run with [0-9]+ tests" .build/test.log | grep -oE "[0-9]+" | tail -1); \
 	  echo "swift-testing: $${n:-0} passed, 0 failed"
 
-## demo: build, then enrol a synthetic gallery and identify mated and non-mated probes
-demo: build
-	@Tools/demo.sh
+## demo: enrol 100 LFW people (LFW=DIR; else a synthetic gallery), identify held-out photos and strangers
+demo: build models
+	@LFW="$(LFW)" Tools/demo.sh
 
 ## bench: every benchmark beside its peer, in the same run (needs a quiet machine; ~45 min)
 bench: bench-search bench-models

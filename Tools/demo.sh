@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
-# The gallery on the embedded default (SQLite), with synthetic identities: random centres
-# on the 128-d unit sphere, templates and probes as noisy samples of them. Enrols 2,000
-# people × 3 templates, then identifies 500 probes of enrolled people and 500 of strangers.
+# `make demo`. With LFW at hand (LFW=DIR, or ../shared/data/lfw beside the project): enrol 100
+# real people and identify held-out photos of them and photos of strangers (Tools/demo_lfw.py).
+# Without it: the gallery on synthetic identities — random centres on the 128-d unit sphere,
+# templates and probes as noisy samples of them; 2,000 people × 3 templates, then 500 probes of
+# enrolled people and 500 of strangers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+lfw="${LFW:-../shared/data/lfw}"
+[ -d "$lfw/images" ] && lfw="$lfw/images"
+if [ -d "$lfw" ] && ls "$lfw" | head -1 | grep -q .; then
+    exec python3 Tools/demo_lfw.py --lfw "$lfw"
+fi
+echo "No LFW here ($lfw). To run the demo on real faces, get LFW (deep-funneled, e.g. the"
+echo "lfw-deepfunneled archive from the LFW site or a mirror), unpack it, and run"
+echo "    make demo LFW=/path/to/lfw-deepfunneled"
+echo "Meanwhile, the same gallery on synthetic identities:"
+echo
 bin=.build/release/sphere-gallery
 work=$(mktemp -d "${TMPDIR:-/tmp}/sphere-gallery-demo.XXXXXX")
 trap 'rm -rf "$work"' EXIT

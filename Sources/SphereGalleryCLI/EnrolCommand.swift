@@ -105,9 +105,10 @@ struct EnrolCommand: ParsableCommand {
         let model = pipeline.model
         guard FileManager.default.fileExists(atPath: database.db) else {
             var metadata: [String: Any] = ["input": "\(model.inputWidth)x\(model.inputHeight)", "template": model.cropTemplate.name]
-            if let threshold = DefaultThresholds.threshold(for: model.name) {
-                metadata["threshold"] = threshold.cosine
-                metadata["threshold_source"] = threshold.source
+            if let thresholds = DefaultThresholds.thresholds(for: model.name) {
+                metadata["threshold"] = thresholds.identification
+                metadata["verification_threshold"] = thresholds.verification
+                metadata["threshold_source"] = thresholds.source
             }
             let json = String(decoding: try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys]), as: UTF8.self)
             return try Gallery.create(at: database.db, model: EmbeddingModelInfo(

@@ -9,7 +9,9 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Are two photographs the same person? The cosine of their faces against a threshold.",
         discussion: """
             Each photograph's face is chosen by --select (default: the largest). The threshold is
-            --threshold, else the gallery's (--db), else the model's default.
+            --threshold, else the gallery's (--db), else the model's default for
+            1:1 verification (its best-accuracy threshold on LFW View 1; a gallery's default is
+            stricter, for 1:N search).
             """)
 
     @Argument(help: "The first photograph.") var first: String
@@ -39,7 +41,7 @@ struct VerifyCommand: ParsableCommand {
         }
         let vectors = try pipeline.embed(prepared.map { $0.faces[0].crop })
         let cosine = zip(vectors[0], vectors[1]).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-        let used = threshold ?? galleryThreshold ?? DefaultThresholds.threshold(for: pipeline.model.name).map { Float($0.cosine) }
+        let used = threshold ?? galleryThreshold ?? DefaultThresholds.thresholds(for: pipeline.model.name).map { Float($0.verification) }
         let same = used.map { cosine >= $0 }
         if output.json {
             printJSON(["same": same as Any? ?? NSNull(), "cosine": rounded(cosine), "angle": rounded(acosDegrees(cosine), 3),

@@ -77,10 +77,11 @@ struct PipelineTests {
                 rejected += 1
             }
         }
-        #expect(correct >= 11, "held-out photographs identified: \(correct)/12")
-        // Measured: 8 of 12 strangers rejected at the default threshold, which is the best
-        // 1:1 verification threshold (LFW View 1); 1:N open-set needs a calibrated one.
-        #expect(rejected >= 7, "strangers rejected: \(rejected)/12")
+        // Measured at the gallery's default threshold (dlib-resnet 0.9419, pair FAR 1e-4 on
+        // LFW View 1): 11 of 12 identified (Abel_Pacheco_0004 misses at 0.935), 12 of 12
+        // strangers rejected (the best of them at 0.932).
+        #expect(correct >= 10, "held-out photographs identified: \(correct)/12")
+        #expect(rejected >= 11, "strangers rejected: \(rejected)/12")
     }
 
     /// Unreadable, empty, truncated and faceless files are reported by name; good ones enrol.
