@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 lfw="${LFW:-../shared/data/lfw}"
 [ -d "$lfw/images" ] && lfw="$lfw/images"
-if [ -d "$lfw" ] && ls "$lfw" | head -1 | grep -q .; then
+if [ -d "$lfw" ] && [ -n "$(ls -A "$lfw")" ]; then
     exec python3 Tools/demo_lfw.py --lfw "$lfw"
 fi
 echo "No LFW here ($lfw). To run the demo on real faces, get LFW (deep-funneled, e.g. the"

@@ -128,8 +128,8 @@ def main():
     print()
     shown = rows[:6] + [None] + rows[len(truth):len(truth) + 6] + [None]
     shown += [r for r in rows if r[-1].startswith(("WRONG", "FALSE", "missed", "no face"))]
-    print(f"{'probe photo':40} {'decision':26} {'cosine':>7} {'angle':>6}  outcome")
-    print("-" * 100)
+    print(f"{'probe photo':40} {'decision':36} {'cosine':>7} {'angle':>6}  outcome")
+    print("-" * 110)
     for r in shown:
         if r is None:
             print("...")
@@ -138,7 +138,7 @@ def main():
         cos_s = f"{cos:.4f}" if cos is not None else "-"
         angle_s = f"{angle:.1f}°" if angle is not None else "-"
         label = decision if decision != "unknown" else f"unknown (best {best})"
-        print(f"{file:40} {label[:26]:26} {cos_s:>7} {angle_s:>6}  {outcome}")
+        print(f"{file:40} {label[:36]:36} {cos_s:>7} {angle_s:>6}  {outcome}")
     print()
     mated = len(truth)
     print(f"threshold (cosine): {threshold}")
