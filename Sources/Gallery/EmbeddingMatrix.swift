@@ -185,8 +185,9 @@ public final class EmbeddingMatrix: @unchecked Sendable {
     /// The `k` best identities of each query (each scored by its best template), best first.
     /// - Parameters:
     ///   - queries: `queryCount × dim` row-major float32, each of unit norm.
-    public func search(_ queries: UnsafePointer<Float>, count queryCount: Int, k: Int) -> [[IndexHit]] {
-        SearchKernel.search(self, queries: queries, queryCount: queryCount, k: k).map { heap in
+    public func search(_ queries: UnsafePointer<Float>, count queryCount: Int, k: Int,
+                       path: SearchPath = .automatic) -> [[IndexHit]] {
+        SearchKernel.search(self, queries: queries, queryCount: queryCount, k: k, path: path).map { heap in
             heap.ranked().map { IndexHit(identityID: $0.identity, cosine: $0.score, templateID: $0.template) }
         }
     }

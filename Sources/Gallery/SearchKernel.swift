@@ -5,43 +5,62 @@ import Foundation
 /// Exact nearest-angle search of unit queries against an `EmbeddingMatrix`, keeping the
 /// top-k identities per query (each identity scored by its best template).
 ///
-/// Two paths, as in FAISS: a batch of at least `gemmThreshold` queries is scored tile by
-/// tile with `cblas_sgemm` (OpenBLAS threads) into a bounded `Q × tile` buffer, whose rows
-/// are then scanned by the cores in parallel (one query's heap per core at a time); fewer
-/// queries take a direct SIMD pass that reads every row once for all of them, the rows
-/// split across the cores, and the per-core partial results merged.
+/// The rows are split across the cores; each core scores its slice tile by tile into a small
+/// buffer and scans it with its own heaps, and the per-core heaps are merged at the end. A
+/// tile's scores come from `cblas_sgemm` for batches of queries against large galleries
+/// (FAISS's rule: BLAS pays off from a few queries up), and from the register-blocked
+/// `ScoreTile` kernel otherwise — a few queries, or a gallery small enough that packing the
+/// operands for BLAS costs more than the products. With OpenBLAS running its own threads (a
+/// library user's default) the BLAS path lets them multiply and scans on all cores.
 enum SearchKernel {
-    /// Below this many queries the direct pass is faster than GEMM (measured; see README).
+    /// Below this many queries the direct kernel is faster than GEMM at every gallery size.
     static let gemmThreshold = 4
-    /// Bound on the scores buffer of the GEMM path: `Q × tile ≤ scoreBudget` floats.
+    /// Galleries up to this many rows take the direct kernel for batches below
+    /// `directBatchLimit` queries too: BLAS's packing does not pay off there (measured; see README).
+    static let directRowLimit = 50_000
+    static let directBatchLimit = 64
+    /// Bound on the scores buffer of the BLAS path: `Q × tile ≤ scoreBudget` floats.
     static let scoreBudget = 1 << 18
-    /// Rows per GEMM tile at most.
+    /// Rows per BLAS tile at most.
     static let maxTileRows = 4096
+    /// Bytes of rows per direct tile: they stay in the core's L2 while every query passes over them.
+    static let directTileBytes = 64 << 10
 
     /// - Parameters:
     ///   - queries: `queryCount × matrix.dim` row-major float32, each of unit norm.
+    ///   - path: which kernel scores the tiles; `.automatic` picks by batch and gallery size.
     /// - Returns: one `TopKIdentities` per query.
     static func search(
         _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int,
-        workers: Int = ProcessInfo.activeCores
+        workers: Int = ProcessInfo.activeCores, path: SearchPath = .automatic
     ) -> [TopKIdentities] {
         guard matrix.count > 0, queryCount > 0 else {
             return Array(repeating: TopKIdentities(k: k), count: queryCount)
         }
-        if queryCount >= gemmThreshold {
-            if workers > 1, openblas_get_num_threads() == 1 {
-                return gemmSearchPerWorker(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers)
-            }
+        let blas: Bool
+        switch path {
+        case .automatic:
+            blas = queryCount >= gemmThreshold && (matrix.count > directRowLimit || queryCount >= directBatchLimit)
+        case .blas: blas = true
+        case .direct: blas = false
+        }
+        if blas, workers > 1, openblas_get_num_threads() > 1 {
             return gemmSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers)
         }
-        return directSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers)
+        return slicedSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers, blas: blas)
     }
 
-    private static func directSearch(
-        _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int, workers: Int
+    /// Each core takes its own slice of the rows and scores (BLAS or direct) and scans it tile
+    /// by tile, so no BLAS thread spins while another core scans; the per-core heaps are
+    /// merged at the end.
+    private static func slicedSearch(
+        _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int, workers: Int, blas: Bool
     ) -> [TopKIdentities] {
         let n = matrix.count, dim = matrix.dim
-        let slices = max(1, min(workers, n / 4096))
+        let slices = max(1, min(workers, n / (blas ? 1024 : 4096)))
+        let tile = blas
+            ? max(256, min(n, maxTileRows, scoreBudget / queryCount))
+            : max(8, directTileBytes / (dim * matrix.storage.bytesPerValue)) & ~7
         let partial = Shared(UnsafeMutablePointer<[TopKIdentities]>.allocate(capacity: slices))
         partial.pointer.initialize(repeating: [], count: slices)
         defer { partial.pointer.deinitialize(count: slices); partial.pointer.deallocate() }
@@ -50,17 +69,39 @@ enum SearchKernel {
         DispatchQueue.concurrentPerform(iterations: slices) { slice in
             let start = n * slice / slices, end = n * (slice + 1) / slices
             var heaps = (0..<queryCount).map { _ in TopKIdentities(k: k) }
-            var floors = [Float](repeating: -.infinity, count: queryCount)
-            for row in start..<end {
-                for q in 0..<queryCount {
-                    let score = matrix.storage == .float32
-                        ? DotProduct.float32(query.pointer + q * dim, matrix.float32Row(row), dim: dim)
-                        : DotProduct.float16(query.pointer + q * dim, matrix.float16Row(row), dim: dim)
-                    if score > floors[q] {
-                        heaps[q].offer(identity: identities.pointer[row], score: score, template: templates.pointer[row])
-                        floors[q] = heaps[q].floor
+            let scoreBuffer = ScratchBuffers.shared.borrow(queryCount * tile)
+            defer { ScratchBuffers.shared.release(scoreBuffer) }
+            let widenBuffer = ScratchBuffers.shared.borrow(blas && matrix.storage == .float16 ? tile * dim : 1)
+            defer { ScratchBuffers.shared.release(widenBuffer) }
+            let scores = scoreBuffer.pointer, widened = widenBuffer.pointer
+            var t0 = start
+            while t0 < end {
+                let rows = min(tile, end - t0)
+                switch (blas, matrix.storage) {
+                case (true, _):
+                    let rowPointer: UnsafePointer<Float>
+                    if matrix.storage == .float16 {
+                        Float16Widening.widen(matrix.float16Row(t0), into: widened, count: rows * dim)
+                        rowPointer = UnsafePointer(widened)
+                    } else {
+                        rowPointer = matrix.float32Row(t0)
                     }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                                Int32(queryCount), Int32(rows), Int32(dim),
+                                1, query.pointer, Int32(dim), rowPointer, Int32(dim),
+                                0, scores, Int32(rows))
+                case (false, .float32):
+                    ScoreTile.compute(queries: query.pointer, queryCount: queryCount, rows: matrix.float32Row(t0),
+                                      rowCount: rows, dim: dim, scores: scores, scoreStride: rows)
+                case (false, .float16):
+                    ScoreTile.compute(queries: query.pointer, queryCount: queryCount, rows: matrix.float16Row(t0),
+                                      rowCount: rows, dim: dim, scores: scores, scoreStride: rows)
                 }
+                for q in 0..<queryCount {
+                    heaps[q].offer(scores: scores + q * rows, count: rows,
+                                   identities: identities.pointer + t0, templates: templates.pointer + t0)
+                }
+                t0 += rows
             }
             partial.pointer[slice] = heaps
         }
@@ -95,7 +136,7 @@ enum SearchKernel {
             if matrix.storage == .float16 {
                 DispatchQueue.concurrentPerform(iterations: lanes) { lane in
                     let a = rows * lane / lanes, b = rows * (lane + 1) / lanes
-                    DotProduct.widen(matrix.float16Row(first + a), into: widened.pointer + a * dim, count: (b - a) * dim)
+                    Float16Widening.widen(matrix.float16Row(first + a), into: widened.pointer + a * dim, count: (b - a) * dim)
                 }
                 rowPointer = UnsafePointer(widened.pointer)
             } else {
@@ -108,13 +149,8 @@ enum SearchKernel {
             DispatchQueue.concurrentPerform(iterations: lanes) { lane in
                 var q = lane
                 while q < queryCount {
-                    let row = scores.pointer + q * rows
-                    var floor = heaps.pointer[q].floor
-                    for j in 0..<rows where row[j] > floor {
-                        heaps.pointer[q].offer(identity: identities.pointer[first + j], score: row[j],
-                                               template: templates.pointer[first + j])
-                        floor = heaps.pointer[q].floor
-                    }
+                    heaps.pointer[q].offer(scores: scores.pointer + q * rows, count: rows,
+                                           identities: identities.pointer + first, templates: templates.pointer + first)
                     q += lanes
                 }
             }
@@ -124,63 +160,15 @@ enum SearchKernel {
     }
 }
 
-extension SearchKernel {
-    /// The GEMM path when OpenBLAS runs single-threaded (the process policy of the CLI): each
-    /// core takes its own slice of the rows and runs its own GEMMs and heaps on them, so the
-    /// scan of one tile overlaps the multiplication of another and no BLAS thread spins;
-    /// the per-core heaps are merged at the end.
-    static func gemmSearchPerWorker(
-        _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int, workers: Int
-    ) -> [TopKIdentities] {
-        let n = matrix.count, dim = matrix.dim
-        let slices = max(1, min(workers, n / 1024))
-        let tile = max(256, min(n, maxTileRows, scoreBudget / queryCount))
-        let partial = Shared(UnsafeMutablePointer<[TopKIdentities]>.allocate(capacity: slices))
-        partial.pointer.initialize(repeating: [], count: slices)
-        defer { partial.pointer.deinitialize(count: slices); partial.pointer.deallocate() }
-        let query = Shared(UnsafeMutablePointer(mutating: queries))
-        let templates = Shared(matrix.templateIDPointer), identities = Shared(matrix.identityIDPointer)
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            let start = n * slice / slices, end = n * (slice + 1) / slices
-            var heaps = (0..<queryCount).map { _ in TopKIdentities(k: k) }
-            let scoreBuffer = ScratchBuffers.shared.borrow(queryCount * tile)
-            defer { ScratchBuffers.shared.release(scoreBuffer) }
-            let widenBuffer = ScratchBuffers.shared.borrow(matrix.storage == .float16 ? tile * dim : 1)
-            defer { ScratchBuffers.shared.release(widenBuffer) }
-            let scores = scoreBuffer.pointer, widened = widenBuffer.pointer
-            var t0 = start
-            while t0 < end {
-                let rows = min(tile, end - t0)
-                let rowPointer: UnsafePointer<Float>
-                if matrix.storage == .float16 {
-                    DotProduct.widen(matrix.float16Row(t0), into: widened, count: rows * dim)
-                    rowPointer = UnsafePointer(widened)
-                } else {
-                    rowPointer = matrix.float32Row(t0)
-                }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                            Int32(queryCount), Int32(rows), Int32(dim),
-                            1, query.pointer, Int32(dim), rowPointer, Int32(dim),
-                            0, scores, Int32(rows))
-                for q in 0..<queryCount {
-                    let row = scores + q * rows
-                    var floor = heaps[q].floor
-                    for j in 0..<rows where row[j] > floor {
-                        heaps[q].offer(identity: identities.pointer[t0 + j], score: row[j],
-                                       template: templates.pointer[t0 + j])
-                        floor = heaps[q].floor
-                    }
-                }
-                t0 += rows
-            }
-            partial.pointer[slice] = heaps
-        }
-        var result = partial.pointer[0]
-        for slice in 1..<slices {
-            for q in 0..<queryCount { result[q].merge(partial.pointer[slice][q]) }
-        }
-        return result
-    }
+/// Which kernel scores a search's tiles (for tuning and benchmarks; `.automatic` otherwise).
+public enum SearchPath: String, Sendable, CaseIterable {
+    /// By batch and gallery size: BLAS for 4 or more queries against more than 50,000 rows,
+    /// or 64 or more against any.
+    case automatic
+    /// `cblas_sgemm` (float16 rows widened first).
+    case blas
+    /// The register-blocked SIMD kernel.
+    case direct
 }
 
 /// A pointer handed to worker threads that each touch their own part of the memory.

@@ -24,6 +24,32 @@ struct TopKIdentities: Sendable {
         insert(identity: identity, score: score, template: template)
     }
 
+    /// Considers a run of scores: `scores[j]` of template `templates[j]` of `identities[j]`.
+    /// Eight scores at a time are compared with the floor at once; most runs never get past it.
+    @inline(__always)
+    mutating func offer(scores: UnsafePointer<Float>, count: Int,
+                        identities: UnsafePointer<Int64>, templates: UnsafePointer<Int64>) {
+        var floor = self.floor
+        var j = 0
+        while j + 8 <= count {
+            let block = UnsafeRawPointer(scores + j).loadUnaligned(as: SIMD8<Float>.self)
+            if any(block .> SIMD8(repeating: floor)) {
+                for t in j..<(j + 8) where scores[t] > floor {
+                    insert(identity: identities[t], score: scores[t], template: templates[t])
+                    floor = self.floor
+                }
+            }
+            j += 8
+        }
+        while j < count {
+            if scores[j] > floor {
+                insert(identity: identities[j], score: scores[j], template: templates[j])
+                floor = self.floor
+            }
+            j += 1
+        }
+    }
+
     private mutating func insert(identity: Int64, score: Float, template: Int64) {
         if let i = identities.firstIndex(of: identity) {
             guard score > scores[i] else { return }

@@ -16,10 +16,12 @@ struct SearchBench: ParsableCommand {
     @Option(help: "Timed runs per point (the median is reported).") var runs = 7
     @Option var warmup = 1
     @Option var seed: UInt64 = 0
+    @Option(help: "Search kernel: automatic, blas, direct.") var path = "automatic"
     @Option(help: "OpenBLAS threads (1: our own workers split the GEMMs, the CLI's policy).") var blasThreads = 1
 
     func run() throws {
         openblas_set_num_threads(Int32(blasThreads))
+        guard let searchPath = SearchPath(rawValue: path) else { throw ValidationError("unknown path \(path)") }
         let batches = q.split(separator: ",").compactMap { Int($0) }
         let storages = try storage.split(separator: ",").map {
             guard let s = VectorStorage(rawValue: String($0)) else { throw ValidationError("unknown storage \($0)") }
@@ -43,11 +45,9 @@ struct SearchBench: ParsableCommand {
             for batch in batches {
                 var hits: [[IndexHit]] = []
                 let timings = queries.withUnsafeBufferPointer { buffer -> [Double] in
-                    for _ in 0..<warmup { _ = matrix.search(buffer.baseAddress!, count: batch, k: k) }
-                    return (0..<runs).map { _ in measure { hits = matrix.search(buffer.baseAddress!, count: batch, k: k) } }
+                    for _ in 0..<warmup { _ = matrix.search(buffer.baseAddress!, count: batch, k: k, path: searchPath) }
+                    return (0..<runs).map { _ in measure { hits = matrix.search(buffer.baseAddress!, count: batch, k: k, path: searchPath) } }
                 }
-                let before = CPUSnapshot.now()
-                _ = before
                 if storage == .float32 { exact[batch] = hits }
                 let recall = exact[batch].map { reference in
                     zip(reference, hits).reduce(0.0) { sum, pair in
@@ -56,7 +56,7 @@ struct SearchBench: ParsableCommand {
                 }
                 let latency = median(timings)
                 printJSONLine([
-                    "tool": "sphere-gallery", "storage": storage.rawValue, "d": d, "n": n, "q": batch, "k": k,
+                    "tool": "sphere-gallery", "path": path, "storage": storage.rawValue, "d": d, "n": n, "q": batch, "k": k,
                     "qps": Double(batch) / latency, "lat_ms": latency * 1000, "runs_ms": timings.map { $0 * 1000 },
                     "recall10": recall ?? NSNull(), "memory_mb": Double(matrix.bytes) / 1_048_576,
                     "build_s": buildTime + addTime,

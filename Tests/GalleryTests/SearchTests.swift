@@ -19,25 +19,41 @@ import Testing
 
     @Test(arguments: [1, 3, 4, 16, 70], [1, 5, 10])
     func kernelEqualsBruteForce(queryCount: Int, k: Int) {
-        let dim = 64
-        let (rows, ids) = randomGallery(dim: dim, identities: 3000, seed: UInt64(queryCount * 100 + k))
+        for path in [SearchPath.automatic, .direct, .blas] {
+            checkAgainstBruteForce(dim: 64, identities: 3000, queryCount: queryCount, k: k, path: path)
+        }
+    }
+
+    /// Dimensions that are not a multiple of 8 (the SIMD tail) and row counts that are not a
+    /// multiple of the kernels' 4- and 8-row blocks.
+    @Test(arguments: [3, 13, 67, 128])
+    func oddShapesEqualBruteForce(dim: Int) {
+        for path in [SearchPath.direct, .blas] {
+            for queryCount in [1, 2, 3, 5] {
+                checkAgainstBruteForce(dim: dim, identities: 37, queryCount: queryCount, k: 5, path: path)
+            }
+        }
+    }
+
+    func checkAgainstBruteForce(dim: Int, identities: Int, queryCount: Int, k: Int, path: SearchPath) {
+        let (rows, ids) = randomGallery(dim: dim, identities: identities, seed: UInt64(queryCount * 100 + k + dim))
         let matrix = EmbeddingMatrix(dim: dim, storage: .float32)
         for (i, row) in rows.enumerated() { matrix.append(row, templateID: Int64(i + 1), identityID: ids[i]) }
         var random = SyntheticVectors(dim: dim, seed: 99)
         let queries = (0..<queryCount).map { q in
-            q % 2 == 0 ? random.sample(around: rows[q * 7], noise: 0.5) : random.unitVector()
+            q % 2 == 0 ? random.sample(around: rows[(q * 7) % rows.count], noise: 0.5) : random.unitVector()
         }
         let flat = queries.flatMap { $0 }
         let heaps = flat.withUnsafeBufferPointer {
-            SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: queryCount, k: k)
+            SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: queryCount, k: k, path: path)
         }
         for q in 0..<queryCount {
             let expected = bruteForceTopK(rows: rows, identities: ids, query: queries[q], k: k)
             let got = heaps[q].ranked()
-            #expect(got.count == expected.count)
+            #expect(got.count == expected.count, "\(path)")
             #expect(Set(got.map(\.identity)).count == got.count, "an identity appears once")
             for (g, e) in zip(got, expected) {
-                #expect(abs(g.score - e.1) < 1e-5, "scores agree with brute force")
+                #expect(abs(g.score - e.1) < 1e-5, "scores agree with brute force (\(path), dim \(dim))")
             }
             // Identities equal except where scores tie within float rounding.
             let gotIDs = got.map(\.identity), expectedIDs = expected.map(\.0)
@@ -66,17 +82,19 @@ import Testing
         }
         var random = SyntheticVectors(dim: dim, seed: 5)
         let queries = (0..<queryCount).flatMap { _ in random.unitVector() }
-        let (a, b) = queries.withUnsafeBufferPointer {
-            (SearchKernel.search(exact, queries: $0.baseAddress!, queryCount: queryCount, k: 10),
-             SearchKernel.search(half, queries: $0.baseAddress!, queryCount: queryCount, k: 10))
+        for path in [SearchPath.direct, .blas] {
+            let (a, b) = queries.withUnsafeBufferPointer {
+                (SearchKernel.search(exact, queries: $0.baseAddress!, queryCount: queryCount, k: 10, path: path),
+                 SearchKernel.search(half, queries: $0.baseAddress!, queryCount: queryCount, k: 10, path: path))
+            }
+            var overlap = 0
+            for q in 0..<queryCount {
+                let exactTop = a[q].ranked(), halfTop = b[q].ranked()
+                overlap += Set(exactTop.map(\.identity)).intersection(halfTop.map(\.identity)).count
+                for (x, y) in zip(exactTop, halfTop) { #expect(abs(x.score - y.score) < 2e-3) }
+            }
+            #expect(Double(overlap) / Double(10 * queryCount) >= 0.97, "\(path)")
         }
-        var overlap = 0
-        for q in 0..<queryCount {
-            let exactTop = a[q].ranked(), halfTop = b[q].ranked()
-            overlap += Set(exactTop.map(\.identity)).intersection(halfTop.map(\.identity)).count
-            for (x, y) in zip(exactTop, halfTop) { #expect(abs(x.score - y.score) < 2e-3) }
-        }
-        #expect(Double(overlap) / Double(10 * queryCount) >= 0.97)
     }
 
     @Test func identityAggregationUsesBestTemplate() throws {

@@ -1,0 +1,14 @@
+/// Float16 → float32 conversion of gallery rows, for the BLAS path of float16 storage.
+enum Float16Widening {
+    /// Widens `rows × dim` float16 values to float32.
+    static func widen(_ source: UnsafePointer<Float16>, into destination: UnsafeMutablePointer<Float>, count: Int) {
+        let rs = UnsafeRawPointer(source), rd = UnsafeMutableRawPointer(destination)
+        var j = 0
+        while j + 8 <= count {
+            rd.storeBytes(of: SIMD8<Float>(rs.loadUnaligned(fromByteOffset: j * 2, as: SIMD8<Float16>.self)),
+                          toByteOffset: j * 4, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < count { destination[j] = Float(source[j]); j += 1 }
+    }
+}

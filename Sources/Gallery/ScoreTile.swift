@@ -1,0 +1,170 @@
+/// Inner products of a block of queries with a run of consecutive gallery rows, without
+/// BLAS: the kernel for a few queries, and for galleries too small for `sgemm`'s packing to
+/// pay off. Register-blocked: two queries against four rows (eight SIMD8 accumulators,
+/// every loaded row chunk used twice), or one query against eight rows; the eight partial
+/// sums are reduced together by a transpose-add tree, one shuffle level per halving.
+enum ScoreTile {
+    /// `scores[q * scoreStride + j] = ⟨query q, row j⟩` for `q < queryCount`, `j < rowCount`.
+    /// - Parameters:
+    ///   - queries: `queryCount × dim` row-major float32.
+    ///   - rows: `rowCount × dim` row-major values of `Row` (float32 or float16).
+    ///   - scores: at least `(queryCount − 1) × scoreStride + rowCount` floats.
+    @inline(__always)
+    static func compute<Row: GalleryScalar>(
+        queries: UnsafePointer<Float>, queryCount: Int, rows: UnsafePointer<Row>, rowCount: Int, dim: Int,
+        scores: UnsafeMutablePointer<Float>, scoreStride: Int
+    ) {
+        var q = 0
+        while q + 2 <= queryCount {
+            twoQueries(queries + q * dim, rows: rows, rowCount: rowCount, dim: dim, scores: scores + q * scoreStride,
+                       scoreStride: scoreStride)
+            q += 2
+        }
+        if q < queryCount {
+            oneQuery(queries + q * dim, rows: rows, rowCount: rowCount, dim: dim, scores: scores + q * scoreStride)
+        }
+    }
+
+    /// Two queries (`query`, `query + dim`) against every row; scores of the second start at
+    /// `scores + scoreStride`.
+    @inline(__always)
+    private static func twoQueries<Row: GalleryScalar>(
+        _ query: UnsafePointer<Float>, rows: UnsafePointer<Row>, rowCount: Int, dim: Int,
+        scores: UnsafeMutablePointer<Float>, scoreStride: Int
+    ) {
+        let vectorDim = dim & ~7
+        let qa = UnsafeRawPointer(query), qb = UnsafeRawPointer(query + dim)
+        var j = 0
+        while j + 4 <= rowCount {
+            let r0 = rows + j * dim, r1 = r0 + dim, r2 = r1 + dim, r3 = r2 + dim
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
+            var e = 0
+            while e < vectorDim {
+                let x = qa.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
+                let y = qb.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
+                let v0 = Row.load8(r0 + e), v1 = Row.load8(r1 + e), v2 = Row.load8(r2 + e), v3 = Row.load8(r3 + e)
+                a0.addProduct(x, v0); a1.addProduct(x, v1); a2.addProduct(x, v2); a3.addProduct(x, v3)
+                b0.addProduct(y, v0); b1.addProduct(y, v1); b2.addProduct(y, v2); b3.addProduct(y, v3)
+                e += 8
+            }
+            var sums = reduce(a0, a1, a2, a3, b0, b1, b2, b3)
+            if vectorDim < dim {
+                for t in vectorDim..<dim {
+                    let x = query[t], y = query[dim + t]
+                    let v = SIMD4<Float>(r0[t].float, r1[t].float, r2[t].float, r3[t].float)
+                    sums.lowHalf += x * v
+                    sums.highHalf += y * v
+                }
+            }
+            UnsafeMutableRawPointer(scores + j).storeBytes(of: sums.lowHalf, as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(scores + scoreStride + j).storeBytes(of: sums.highHalf, as: SIMD4<Float>.self)
+            j += 4
+        }
+        while j < rowCount {
+            scores[j] = dot(query, rows + j * dim, dim: dim)
+            scores[scoreStride + j] = dot(query + dim, rows + j * dim, dim: dim)
+            j += 1
+        }
+    }
+
+    /// One query against every row, eight rows at a time.
+    @inline(__always)
+    private static func oneQuery<Row: GalleryScalar>(
+        _ query: UnsafePointer<Float>, rows: UnsafePointer<Row>, rowCount: Int, dim: Int, scores: UnsafeMutablePointer<Float>
+    ) {
+        let vectorDim = dim & ~7
+        let qa = UnsafeRawPointer(query)
+        var j = 0
+        while j + 8 <= rowCount {
+            let r0 = rows + j * dim
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+            var e = 0
+            while e < vectorDim {
+                let x = qa.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
+                a0.addProduct(x, Row.load8(r0 + e))
+                a1.addProduct(x, Row.load8(r0 + dim + e))
+                a2.addProduct(x, Row.load8(r0 + 2 * dim + e))
+                a3.addProduct(x, Row.load8(r0 + 3 * dim + e))
+                a4.addProduct(x, Row.load8(r0 + 4 * dim + e))
+                a5.addProduct(x, Row.load8(r0 + 5 * dim + e))
+                a6.addProduct(x, Row.load8(r0 + 6 * dim + e))
+                a7.addProduct(x, Row.load8(r0 + 7 * dim + e))
+                e += 8
+            }
+            var sums = reduce(a0, a1, a2, a3, a4, a5, a6, a7)
+            if vectorDim < dim {
+                for t in vectorDim..<dim {
+                    var v = SIMD8<Float>()
+                    for r in 0..<8 { v[r] = r0[r * dim + t].float }
+                    sums += query[t] * v
+                }
+            }
+            UnsafeMutableRawPointer(scores + j).storeBytes(of: sums, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < rowCount {
+            scores[j] = dot(query, rows + j * dim, dim: dim)
+            j += 1
+        }
+    }
+
+    /// `[a0.sum(), a1.sum(), …, a7.sum()]` in 7 shuffle-adds instead of 8 separate reductions.
+    @inline(__always)
+    static func reduce(
+        _ a0: SIMD8<Float>, _ a1: SIMD8<Float>, _ a2: SIMD8<Float>, _ a3: SIMD8<Float>,
+        _ a4: SIMD8<Float>, _ a5: SIMD8<Float>, _ a6: SIMD8<Float>, _ a7: SIMD8<Float>
+    ) -> SIMD8<Float> {
+        // Fold each accumulator's halves: four partial sums of two accumulators per vector.
+        let c0 = foldHalves(a0, a1), c1 = foldHalves(a2, a3), c2 = foldHalves(a4, a5), c3 = foldHalves(a6, a7)
+        // Fold neighbours twice: two partial sums per accumulator, then one.
+        return foldPairs(foldPairs(c0, c1), foldPairs(c2, c3))
+    }
+
+    @inline(__always)
+    private static func foldHalves(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8(lowHalf: a.lowHalf + a.highHalf, highHalf: b.lowHalf + b.highHalf)
+    }
+
+    @inline(__always)
+    private static func foldPairs(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8(lowHalf: a.evenHalf + a.oddHalf, highHalf: b.evenHalf + b.oddHalf)
+    }
+
+    @inline(__always)
+    private static func dot<Row: GalleryScalar>(_ query: UnsafePointer<Float>, _ row: UnsafePointer<Row>, dim: Int) -> Float {
+        let vectorDim = dim & ~7
+        let qa = UnsafeRawPointer(query)
+        var acc = SIMD8<Float>()
+        var e = 0
+        while e < vectorDim {
+            acc.addProduct(qa.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self), Row.load8(row + e))
+            e += 8
+        }
+        var sum = acc.sum()
+        while e < dim { sum += query[e] * row[e].float; e += 1 }
+        return sum
+    }
+}
+
+/// A value type gallery rows are held in: float32, or float16 widened on load (F16C).
+protocol GalleryScalar {
+    /// Eight consecutive values from `pointer` as float32.
+    static func load8(_ pointer: UnsafePointer<Self>) -> SIMD8<Float>
+    var float: Float { get }
+}
+
+extension Float: GalleryScalar {
+    @inline(__always) static func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    @inline(__always) var float: Float { self }
+}
+
+extension Float16: GalleryScalar {
+    @inline(__always) static func load8(_ pointer: UnsafePointer<Float16>) -> SIMD8<Float> {
+        SIMD8<Float>(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float16>.self))
+    }
+    @inline(__always) var float: Float { Float(self) }
+}
