@@ -105,6 +105,7 @@ def main():
                     faiss_best_config=max(best_tool, key=lambda t: best_tool[t]),
                     faiss_fp16=med([p["qps"] for p in peer if p["Q"] == q and p["tool"] == FP16]),
                     faiss_foreign_cpu=max([p.get("foreign_cpu") or 0 for p in peer if p["Q"] == q] or [0]),
+                    ours_foreign_cpu=max([o.get("foreign_cpu") or 0 for o in ours if o["q"] == q] or [0]),
                 )
                 row["ratio_f32"] = row["ours_f32"] / row["faiss_best"]
                 row["ratio_f16_vs_fp16"] = row["ours_f16"] / row["faiss_fp16"]

@@ -44,6 +44,7 @@ struct SearchBench: ParsableCommand {
             }
             for batch in batches {
                 var hits: [[IndexHit]] = []
+                let before = CPUSnapshot.now()
                 let timings = queries.withUnsafeBufferPointer { buffer -> [Double] in
                     for _ in 0..<warmup { _ = matrix.search(buffer.baseAddress!, count: batch, k: k, path: searchPath) }
                     return (0..<runs).map { _ in measure { hits = matrix.search(buffer.baseAddress!, count: batch, k: k, path: searchPath) } }
@@ -59,7 +60,7 @@ struct SearchBench: ParsableCommand {
                     "tool": "sphere-gallery", "path": path, "storage": storage.rawValue, "d": d, "n": n, "q": batch, "k": k,
                     "qps": Double(batch) / latency, "lat_ms": latency * 1000, "runs_ms": timings.map { $0 * 1000 },
                     "recall10": recall ?? NSNull(), "memory_mb": Double(matrix.bytes) / 1_048_576,
-                    "build_s": buildTime + addTime,
+                    "build_s": buildTime + addTime, "foreign_cpu": before.foreignShare(until: CPUSnapshot.now()),
                 ])
             }
         }
