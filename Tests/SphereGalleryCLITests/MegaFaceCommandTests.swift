@@ -222,3 +222,34 @@ enum KnownCase {
         #expect(try storedThreshold(db) == nil)
     }
 }
+
+@Suite(.enabled(if: PipelineFixtures.available, "needs LFW in ../shared/data/lfw and the models (make models)"))
+struct MegaFacePhotographTests {
+    /// Photographs are embedded once: the second run reads the cache (the .npy is not rewritten)
+    /// and gives the same report; a different face selection is not served from that cache.
+    @Test func imagesAreEmbeddedOnceAndCached() throws {
+        let dir = TemporaryDirectory()
+        let people = try PipelineFixtures.people(count: 2, minimum: 4).map { ($0.0, Array($0.1.prefix(4))) }
+        try PipelineFixtures.folder(dir.path("probes"), people)
+        let others = try PipelineFixtures.people(count: 6, minimum: 1, skip: 30).map { ($0.0, [$0.1[0]]) }
+        try PipelineFixtures.folder(dir.path("distractors"), others)
+        let args = ["eval", "megaface", "--probes", dir.path("probes"), "--distractors", dir.path("distractors"),
+                    "--select", "centre", "--out", dir.path("out"), "--json"]
+        let first = try CLI.run(args)
+        #expect(first.status == 0, "\(first.stderr)")
+        let npy = dir.path("out/features/probes.npy")
+        let written = try FileManager.default.attributesOfItem(atPath: npy)[.modificationDate] as? Date
+        #expect(FileManager.default.fileExists(atPath: dir.path("out/features/distractors.npy")))
+        let a = try #require(first.json.first)
+        #expect(a["model"] as? String == "dlib-resnet" && a["probe_images"] as? Int == 8)
+        #expect((a["identification"] as? [[String: Any]])?.first?["rank1"] as? Double ?? 0 > 0.9)
+
+        let second = try CLI.run(args)
+        #expect(second.status == 0, "\(second.stderr)")
+        let b = try #require(second.json.first)
+        #expect(try FileManager.default.attributesOfItem(atPath: npy)[.modificationDate] as? Date == written)
+        #expect(NSArray(array: a["identification"] as? [Any] ?? []) == NSArray(array: b["identification"] as? [Any] ?? []))
+        let seconds = b["seconds"] as? [String: Double] ?? [:]
+        #expect((seconds["inputs"] ?? 99) < 2, "re-run should not embed: \(seconds)")
+    }
+}
