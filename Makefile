@@ -5,7 +5,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
-.PHONY: deps models build test test-swift test-tools demo bench bench-search bench-models schema clean
+.PHONY: deps models build test test-swift test-tools demo bench bench-search bench-models schema clean experiments plots
 
 ## deps: the Debian packages the package links against (a no-op when present)
 deps:
@@ -74,5 +74,31 @@ $(BENCH_VENV)/ok:
 	.venv-dlib/bin/pip install -q dlib-bin numpy pillow
 	touch $@
 
+## experiments: LFW MegaFace-style run (dlib-resnet; embeds ~10k images once, cached) and a
+## 1M synthetic-distractor speed run; reports in $(EXPERIMENTS)/, tables printed for the README
+LFW ?= ../shared/data/lfw
+EXPERIMENTS ?= experiments
+SYNTHETIC_DISTRACTORS ?= 1000000
+SG := .build/release/sphere-gallery
+experiments: build models
+	$(PYTHON) Tools/lfw_megaface_layout.py --lfw $(LFW)/images --out $(EXPERIMENTS)/lfw-layout --min-images 10
+	$(SG) eval megaface --probes $(EXPERIMENTS)/lfw-layout/probes --distractors $(EXPERIMENTS)/lfw-layout/distractors \
+	  --select centre --out $(EXPERIMENTS)/lfw-megaface
+	$(SG) eval lfw --lfw $(LFW)/images --roc $(EXPERIMENTS)/lfw-megaface/lfw_roc.csv
+	$(SG) eval megaface --probes $(EXPERIMENTS)/lfw-layout/probes --synthetic-distractors $(SYNTHETIC_DISTRACTORS) \
+	  --select centre --cache $(EXPERIMENTS)/lfw-megaface/features --out $(EXPERIMENTS)/synthetic-1m
+	$(PYTHON) Tools/plot_report.py $(EXPERIMENTS)/lfw-megaface --markdown
+	$(PYTHON) Tools/plot_report.py $(EXPERIMENTS)/synthetic-1m --markdown
+
+## plots: PNGs of a report folder (REPORT=DIR, default the LFW MegaFace-style run) with matplotlib
+REPORT ?= $(EXPERIMENTS)/lfw-megaface
+plots: .venv-plot/ok
+	.venv-plot/bin/python Tools/plot_report.py $(REPORT) $(if $(PLOTS_OUT),--out $(PLOTS_OUT))
+
+.venv-plot/ok:
+	$(PYTHON) -m venv .venv-plot
+	.venv-plot/bin/pip install -q matplotlib
+	touch $@
+
 clean:
-	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib
+	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib .venv-plot

@@ -83,6 +83,9 @@ public struct MegaFaceResult: Sendable {
     public var verificationROC: [OperatingPoint]
     /// The seed and sizes used.
     public var seed: UInt64
+    /// Open-set identification per distractor size, parallel to `identification`
+    /// (see `MegaFaceProtocol`, *Open set*).
+    public var openSet: [OpenSetMetrics]
 }
 
 /// MegaFace Challenge 1 protocol bookkeeping (identification with growing distractor sets and
@@ -111,6 +114,15 @@ public struct MegaFaceResult: Sendable {
 /// Impostor pairs: every probe image × every distractor of the largest subset. Only the highest
 /// ⌊max FAR · impostors⌋ + 1 impostor scores are kept (a bounded min-heap), which is all that
 /// TAR at FAR ≤ max FAR depends on; TAR@FAR is interpolation-free (`ROC.operatingPoint`).
+///
+/// **Open set** (NIST FRVT 1:N terms). The gallery at size S holds the first image (lowest row) of
+/// every probe identity and the S distractors. Mated searches: every other probe image; its mate
+/// is found when it ranks first (its score ≥ every distractor's and every other enrolled image's;
+/// ties go to the probe), i.e. candidate lists of length 1, so FNIR is at rank 1. Non-mated
+/// searches: every probe image against the gallery without its own identity (leave one identity
+/// out); its top score is the highest over the distractors and the other identities' enrolled
+/// images. Σ(n−1) mated and Σn non-mated searches; the per-probe top distractor score of each
+/// size comes from the same scoring pass.
 ///
 /// **Cost.** Probe images are split into chunks scored in parallel; scoring is a register-blocked
 /// SIMD kernel (`Similarity.dotProducts`) over tiles of 8 probes × 2048 distractors, so memory
@@ -195,7 +207,10 @@ public enum MegaFaceProtocol {
         // Merge.
         var cmcHistogram = [[Int]](repeating: [Int](repeating: 0, count: maxRank + 2), count: buckets)
         var tail: [Float] = []
+        var topDistractor: [Float] = []  // parallel to probeRows, × buckets
+        topDistractor.reserveCapacity(probeRows.count * buckets)
         for p in partials.values {
+            topDistractor.append(contentsOf: p.top)
             for bb in 0..<buckets { for r in 0..<(maxRank + 2) { cmcHistogram[bb][r] += p.cmc[bb][r] } }
             tail.append(contentsOf: p.tail)
         }
@@ -227,10 +242,50 @@ public enum MegaFaceProtocol {
                 rocPoints = roc.sampled().filter { $0.impostorAccepted <= roc.maxImpostors(atFAR: maxFAR) }
             }
         }
+        let openSet = try openSetMetrics(features: features, probeRows: probeRows, identities: probes.identities,
+                                         topDistractor: topDistractor, buckets: buckets)
         return MegaFaceResult(identification: identification, identitiesUsed: used.count,
                               identitiesSkipped: members.count - used.count, probeImages: probeRows.count,
                               trials: trials, genuinePairs: genuinePairScores.count, impostorPairs: impostorPairs,
-                              verification: verification, verificationROC: rocPoints, seed: configuration.seed)
+                              verification: verification, verificationROC: rocPoints, seed: configuration.seed,
+                              openSet: openSet)
+    }
+
+    /// Open-set searches per size (see the type's *Open set*). `probeRows` lists the rows taking
+    /// part, grouped by identity; `topDistractor[i * buckets + b]` is row `probeRows[i]`'s top
+    /// distractor score in the subset of the b-th size.
+    private static func openSetMetrics(features: FeatureMatrix, probeRows: [Int], identities: [Int],
+                                       topDistractor: [Float], buckets: Int) throws -> [OpenSetMetrics] {
+        let dim = features.dim
+        // The enrolled image of each identity: its lowest row.
+        var enrolledRow: [Int: Int] = [:]
+        for r in probeRows { enrolledRow[identities[r]] = Swift.min(enrolledRow[identities[r]] ?? r, r) }
+        let enrolled = enrolledRow.sorted { $0.key < $1.key }
+        // Per probe: the mate's score and the best score of another identity's enrolled image.
+        var mateScore = [Float](repeating: 0, count: probeRows.count)
+        var otherBest = [Float](repeating: -.infinity, count: probeRows.count)
+        features.values.withUnsafeBufferPointer { v in
+            for (i, r) in probeRows.enumerated() {
+                for (id, e) in enrolled {
+                    let s = Similarity.dot(v.baseAddress! + r * dim, v.baseAddress! + e * dim, count: dim)
+                    if id == identities[r] { mateScore[i] = s } else if s > otherBest[i] { otherBest[i] = s }
+                }
+            }
+        }
+        var out: [OpenSetMetrics] = []
+        for bb in 0..<buckets {
+            var mated: [MatedSearch] = []
+            var nonMated: [Float?] = []
+            for (i, r) in probeRows.enumerated() {
+                let rival = Swift.max(topDistractor[i * buckets + bb], otherBest[i])
+                nonMated.append(rival == -.infinity ? nil : rival)
+                guard enrolledRow[identities[r]] != r else { continue }
+                let hit = mateScore[i] >= rival
+                mated.append(MatedSearch(mateRank: hit ? 1 : nil, mateScore: hit ? mateScore[i] : nil))
+            }
+            out.append(try OpenSetMetrics(mated: mated, nonMatedTopScores: nonMated, rank: 1))
+        }
+        return out
     }
 
     /// Per-chunk output: CMC rank histograms per bucket (index maxRank + 1 = beyond) and the
@@ -238,6 +293,9 @@ public enum MegaFaceProtocol {
     struct Partial: Sendable {
         var cmc: [[Int]]
         var tail: [Float]
+        /// Top distractor score of each probe of the chunk in each subset size (cumulative over
+        /// buckets), `probes × buckets` row-major; −∞ where a subset has no distractor.
+        var top: [Float]
     }
 
     final class PartialResults: @unchecked Sendable {
@@ -254,6 +312,7 @@ public enum MegaFaceProtocol {
                                    buckets: Int, maxRank: Int, keep: Int) -> Partial {
         var cmc = [[Int]](repeating: [Int](repeating: 0, count: maxRank + 2), count: buckets)
         var heap = MinHeap(capacity: keep)
+        var top = [Float](repeating: -.infinity, count: probeIndices.count * buckets)
         let bucketBuffer = UnsafeMutablePointer<Int32>.allocate(capacity: bucketOf.count)
         defer { bucketBuffer.deallocate() }
         bucketBuffer.initialize(from: bucketOf, count: bucketOf.count)
@@ -283,6 +342,9 @@ public enum MegaFaceProtocol {
                     let row = tile + q * width
                     // Scores at or below `floor` cannot enter the impostor heap.
                     var floor = heap.floor
+                    let topBase = (start + q - probeIndices.lowerBound) * buckets
+                    top.withUnsafeMutableBufferPointer { tb in
+                    let best = tb.baseAddress! + topBase
                     genuine[start + q].withUnsafeBufferPointer { gb in
                         let g = gb.baseAddress!
                         hists[q].withUnsafeMutableBufferPointer { hb in
@@ -291,6 +353,7 @@ public enum MegaFaceProtocol {
                                 let bucket = Int(bucketPtr[t0 + k])
                                 if bucket < 0 { continue }
                                 let x = row[k]
+                                if x > best[bucket] { best[bucket] = x }
                                 if x > floor {
                                     heap.offer(x)
                                     floor = heap.floor
@@ -305,6 +368,7 @@ public enum MegaFaceProtocol {
                                 hist[bucket * m1 + lo] += 1
                             }
                         }
+                    }
                     }
                 }
                 t0 = t1
@@ -325,7 +389,13 @@ public enum MegaFaceProtocol {
             }
             start = end
         }
-        return Partial(cmc: cmc, tail: heap.values)
+        // Subsets are nested: a size's top score is the best over its bucket and all smaller ones.
+        for p in 0..<probeIndices.count {
+            for bb in 1..<Swift.max(buckets, 1) where top[p * buckets + bb - 1] > top[p * buckets + bb] {
+                top[p * buckets + bb] = top[p * buckets + bb - 1]
+            }
+        }
+        return Partial(cmc: cmc, tail: heap.values, top: top)
     }
 }
 

@@ -70,9 +70,11 @@ public struct LFWReport: Codable, Sendable, Equatable {
 /// {"seed": 0, "probe_images": 3530, "identities": 80, "identities_skipped": 0, "trials": 155000,
 ///  "identification": [{"distractors": 10, "rank1": 0.99, "cmc": [rank 1…R rates]}, …],
 ///  "verification": {"genuine_pairs": 77500, "impostor_pairs": 3530000000,
-///                   "tar_at_far": {"0.000001": 0.9, …}, "threshold_at_far": {"0.000001": 0.5, …}}}
+///                   "tar_at_far": {"0.000001": 0.9, …}, "threshold_at_far": {"0.000001": 0.5, …}},
+///  "open_set": [{"distractors": 10, <the `OpenSetReport` fields>}, …]}
 /// ```
-/// Null TAR/threshold: too few impostor pairs for that FAR.
+/// Null TAR/threshold: too few impostor pairs for that FAR. `open_set` has one entry per
+/// distractor size (see `MegaFaceProtocol`, *Open set*).
 public struct MegaFaceReport: Codable, Sendable, Equatable {
     public struct Identification: Codable, Sendable, Equatable {
         public var distractors: Int
@@ -101,14 +103,42 @@ public struct MegaFaceReport: Codable, Sendable, Equatable {
     public var trials: Int
     public var identification: [Identification]
     public var verification: Verification
+    public var openSet: [OpenSetAtSize]
+
+    /// Open-set metrics of the gallery with `distractors` distractors; encoded flat, as
+    /// `{"distractors": N, "mated_searches": …, "fnir_at_fpir": …, …}`.
+    public struct OpenSetAtSize: Codable, Sendable, Equatable {
+        public var distractors: Int
+        public var report: OpenSetReport
+
+        enum CodingKeys: String, CodingKey { case distractors }
+
+        public init(distractors: Int, report: OpenSetReport) {
+            self.distractors = distractors
+            self.report = report
+        }
+
+        public init(from decoder: Decoder) throws {
+            distractors = try decoder.container(keyedBy: CodingKeys.self).decode(Int.self, forKey: .distractors)
+            report = try OpenSetReport(from: decoder)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(distractors, forKey: .distractors)
+            try report.encode(to: encoder)
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case seed, identities, trials, identification, verification
         case probeImages = "probe_images"
         case identitiesSkipped = "identities_skipped"
+        case openSet = "open_set"
     }
 
-    public init(_ r: MegaFaceResult) {
+    /// - Throws: `invalidArgument` for FPIR targets outside [0, 1].
+    public init(_ r: MegaFaceResult, fpirTargets: [Double] = OpenSetReport.defaultFPIRTargets) throws {
         seed = r.seed
         probeImages = r.probeImages
         identities = r.identitiesUsed
@@ -121,6 +151,9 @@ public struct MegaFaceReport: Codable, Sendable, Equatable {
             thr[ReportFormat.key(v.far)] = .some(v.threshold)
         }
         verification = Verification(genuinePairs: r.genuinePairs, impostorPairs: r.impostorPairs, tarAtFAR: tar, thresholdAtFAR: thr)
+        openSet = try zip(r.identification, r.openSet).map {
+            OpenSetAtSize(distractors: $0.distractors, report: try OpenSetReport($1, fpirTargets: fpirTargets))
+        }
     }
 }
 

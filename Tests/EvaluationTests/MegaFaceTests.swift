@@ -119,6 +119,46 @@ import Testing
             #expect(v.tar == roc.tar(atFAR: v.far), "FAR \(v.far)")
         }
         #expect(r.verification.last!.tar == nil)  // 1e-6 × (23 × 700) < 1
+
+        // Open set against a brute-force search of the gallery {first image of each identity} ∪ subset.
+        #expect(r.openSet.count == 4)
+        for (b, size) in [10, 100, 333, 700].enumerated() {
+            let subset = subsets.indices(size: size).map { distractorVectors[$0] }
+            let enrolled = Dictionary(used.map { (ids[$0], $0) }, uniquingKeysWith: { min($0, $1) })
+            var hits = 0, mated = 0, nonMated: [Float] = []
+            for k in used {
+                let others = enrolled.filter { $0.key != ids[k] }.map { vectors[$0.value] }
+                let rival = (subset + others).map { dot(vectors[k], $0) }.max()!
+                nonMated.append(rival)
+                if enrolled[ids[k]] == k { continue }
+                mated += 1
+                if dot(vectors[k], vectors[enrolled[ids[k]]!]) >= rival { hits += 1 }
+            }
+            let o = r.openSet[b]
+            #expect(o.mated.count == mated && o.nonMatedTopScores.count == used.count)
+            #expect(o.rank1 == Double(hits) / Double(mated), "size \(size)")
+            #expect(zip(o.nonMatedTopScores, nonMated).allSatisfy { abs($0! - $1) < 1e-5 })
+        }
+        #expect(r.openSet.first!.rank1 >= r.openSet.last!.rank1)
+    }
+
+    @Test func openSetByHand() throws {
+        // Identity 0: rows 0 (enrolled, 0°) and 1 (20°); identity 1: rows 2 (enrolled, 90°) and 3 (80°).
+        // Distractors at 30° (position decides the subset) and 180°.
+        func at(_ deg: Double) -> [Float] { [Float(cos(deg * .pi / 180)), Float(sin(deg * .pi / 180))] }
+        let probes = try MegaFaceProbeSet(features: FeatureMatrix(vectors: [at(0), at(20), at(90), at(80)]), identities: [0, 0, 1, 1])
+        let distractors = try FeatureMatrix(vectors: [at(30), at(180)])
+        let r = try MegaFaceProtocol.evaluate(probes: probes, distractors: distractors,
+                                              configuration: MegaFaceConfiguration(sizes: [2], maxRank: 2, farTargets: [0.5]))
+        let o = try #require(r.openSet.first)
+        // Mated: row 1 (mate 20° away; the 30° distractor is 10° away → miss), row 3 (mate 10° away,
+        // the 30° distractor 50° → hit).
+        #expect(o.mated.count == 2 && o.rank1 == 0.5)
+        #expect(o.mated.contains(MatedSearch(mateRank: 1, mateScore: Float(cos(10 * Double.pi / 180)))))
+        // Non-mated (own identity left out): rows 0, 1 → best of the 30° distractor and 90°;
+        // rows 2, 3 → best of the 30° distractor and 0°.
+        let expected = [30.0, 10, 60, 50].map { Float(cos($0 * .pi / 180)) }
+        #expect(zip(o.nonMatedTopScores, expected).allSatisfy { abs($0! - $1) < 1e-6 })
     }
 
     @Test func badInput() throws {
