@@ -69,10 +69,12 @@ func tinyConfiguration(margin: Int = 4, epochs: Int = 2, batch: Int = 8) -> Trai
         trainer.net.training = true
         let r = try trainer.head.lossAndGradient(trainer.net(x), labels: labels, iteration: 100)
         _ = try trainer.net.backward(r.gradient)
+        // snapshot: the loss evaluations below run the head's backward again, which accumulates
+        let grads = trainer.namedParameters.map { $0.1.grad.scalars }
         var checked = 0, worst = 0.0
-        for (name, p) in trainer.namedParameters {
+        for (k, (name, p)) in trainer.namedParameters.enumerated() {
             // the 3 largest gradient entries of each parameter tensor
-            let g = p.grad.scalars
+            let g = grads[k]
             let top = g.indices.sorted { abs(g[$0]) > abs(g[$1]) }.prefix(3)
             for i in top where abs(g[i]) > 1e-3 {
                 let v = p.value.pointer[i]
