@@ -78,7 +78,7 @@ $(BENCH_VENV)/ok:
 LFW ?= ../shared/data/lfw
 TOY := .build/toy
 TOY_PEOPLE := George_W_Bush Colin_Powell Tony_Blair Donald_Rumsfeld Gerhard_Schroeder Ariel_Sharon
-TOY_ARGS ?= --net sphere4 --widths 16,32,64,128 --features 3 --batch 32 --lr 0.1 --epochs 20 --lambda-gamma 1 --holdout 0.2 --seed 1 --checkpoint-every 0
+TOY_ARGS ?= --net sphere4 --widths 16,32,64,128 --features 3 --batch 32 --lr 0.01 --epochs 20 --lambda-gamma 1 --holdout 0.2 --seed 1 --checkpoint-every 0
 toy-experiment: build models .venv-plot/ok
 	@test -d $(LFW)/images || { echo "LFW not found at $(LFW)/images: set LFW=DIR (the folder holding images/)"; exit 1; }
 	@rm -rf $(TOY)/people && mkdir -p $(TOY)/people

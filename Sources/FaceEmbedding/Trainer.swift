@@ -95,6 +95,7 @@ public final class Trainer {
         optimizer.zeroGrad()
         let embedding = try net(input)
         let r = try head.lossAndGradient(embedding, labels: labels, iteration: iteration)
+        guard r.loss.isFinite else { throw TrainingError.diverged(iteration: iteration) }
         _ = try net.backward(r.gradient)
         optimizer.step()
         iteration += 1

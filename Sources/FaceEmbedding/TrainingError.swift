@@ -12,6 +12,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case noUsableImages(String)
     /// A checkpoint cannot be read or does not belong to this run.
     case checkpoint(String)
+    /// The loss became NaN or infinite.
+    case diverged(iteration: Int)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "no usable training image: \(msg); check the files decode and are aligned crops of the net's input size (112×96 for SphereFace), or use --align for raw photographs"
         case let .checkpoint(msg):
             return "checkpoint: \(msg)"
+        case let .diverged(it):
+            return "training diverged at iteration \(it) (the loss is not finite): lower --lr, or --resume from an earlier checkpoint with a lower --lr"
         }
     }
 }
