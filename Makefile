@@ -5,7 +5,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
-.PHONY: deps models build test test-swift test-tools demo bench bench-search bench-models schema clean experiments plots
+.PHONY: deps models build test test-swift test-tools demo bench bench-search bench-models schema clean experiments plots toy-experiment
 
 ## deps: the Debian packages the package links against (a no-op when present)
 deps:
@@ -95,9 +95,25 @@ REPORT ?= $(EXPERIMENTS)/lfw-megaface
 plots: .venv-plot/ok
 	.venv-plot/bin/python Tools/plot_report.py $(REPORT) $(if $(PLOTS_OUT),--out $(PLOTS_OUT))
 
+## toy-experiment: the SphereFace paper's toy experiment (6 LFW people, 3-D features, m = 1…4; README)
+TOY := .build/toy
+TOY_PEOPLE := George_W_Bush Colin_Powell Tony_Blair Donald_Rumsfeld Gerhard_Schroeder Ariel_Sharon
+TOY_ARGS ?= --net sphere4 --widths 16,32,64,128 --features 3 --batch 32 --lr 0.01 --epochs 20 --lambda-gamma 1 --holdout 0.2 --seed 1 --checkpoint-every 0
+toy-experiment: build models .venv-plot/ok
+	@test -d $(LFW)/images || { echo "LFW not found at $(LFW)/images: set LFW=DIR (the folder holding images/)"; exit 1; }
+	@rm -rf $(TOY)/people && mkdir -p $(TOY)/people
+	@for p in $(TOY_PEOPLE); do ln -s $(abspath $(LFW))/images/$$p $(TOY)/people/$$p; done
+	@for m in 1 2 3 4; do \
+	  echo "training m = $$m"; \
+	  .build/release/sphere-gallery train --data $(TOY)/people --align --aligned-cache $(TOY)/aligned --m $$m \
+	    --out $(TOY)/m$$m.safetensors --features-out $(TOY)/m$$m.jsonl --json $(TOY_ARGS) > $(TOY)/m$$m.log || exit 1; \
+	  tail -1 $(TOY)/m$$m.log > $(TOY)/m$$m.summary.json; cat $(TOY)/m$$m.summary.json; \
+	done
+	.venv-plot/bin/python Tools/plot_toy_experiment.py --dir $(TOY) --out docs/toy_experiment.png
+
 .venv-plot/ok:
 	$(PYTHON) -m venv .venv-plot
-	.venv-plot/bin/pip install -q matplotlib
+	.venv-plot/bin/pip install -q matplotlib numpy
 	touch $@
 
 clean:

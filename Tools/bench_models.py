@@ -3,6 +3,8 @@
 
   sphere   sphere20a inference at batch 1/16/64 and sphere64a at 16, vs PyTorch CPU
            (../shared/peers/torch_sphere.py, 2 threads)
+  train    sphere20a A-Softmax training step (forward + loss + backward + SGD step) at
+           batch 32 with 1,000 and 10,572 classes, vs PyTorch CPU (torch_sphere.py --mode train)
   mtcnn    MTCNN detection on 200 LFW images (250×250) and on the same pasted onto 1280×720,
            vs facenet-pytorch (torch_mtcnn.py); ours as one stream and one detector per core
   dlib     dlib-resnet descriptors on the 24 test chips at batch 1 and 16, vs dlib itself
@@ -14,7 +16,7 @@
            process (open, decode, detect, align, embed, search), and its parts: open + search
            of one vector (`identify --vectors`); beside dlib's pipeline on one image (1 process)
 
-  python3 Tools/bench_models.py [--only sphere,mtcnn,dlib,enrol,identify] [--rounds 3]
+  python3 Tools/bench_models.py [--only sphere,train,mtcnn,dlib,enrol,identify] [--rounds 3]
       --torch-python VENV/bin/python --dlib-python VENV/bin/python
 Each peer/ours pair is run --rounds times alternately; medians are reported with ratios.
 """
@@ -74,6 +76,21 @@ def bench_sphere(a, rows):
             o, _ = run([BENCH, "sphere", "--net", net, "--batch", batch, "--runs", 5, "--warmup", 2])
             ours.append(o[0]["images_per_s"])
         rows.append(dict(bench=f"{net} inference, batch {batch}", ours=med(ours), peer=med(peer), peer_name="PyTorch CPU"))
+
+
+def bench_train(a, rows):
+    classes = [int(c) for c in a.train_classes.split(",")]
+    for c in classes:
+        ours, peer = [], []
+        for _ in range(a.rounds):
+            p, _ = run([a.torch_python, PEERS / "torch_sphere.py", "--net", "sphere20a", "--mode", "train", "--batch", a.train_batch,
+                        "--classes", c, "--threads", 2, "--runs", a.train_runs, "--warmup", 1, "--json"])
+            peer.append(p[0]["images_per_s"])
+            o, _ = run([BENCH, "train", "--net", "sphere20a", "--batch", a.train_batch, "--classes", c,
+                        "--runs", a.train_runs, "--warmup", 1])
+            ours.append(o[0]["images_per_s"])
+        rows.append(dict(bench=f"sphere20a training step, batch {a.train_batch}, {c:,} classes", ours=med(ours), peer=med(peer),
+                         peer_name="PyTorch CPU"))
 
 
 def bench_mtcnn(a, rows):
@@ -185,7 +202,10 @@ def bench_identify(a, rows):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", default="sphere,mtcnn,dlib,enrol,identify")
+    ap.add_argument("--only", default="sphere,train,mtcnn,dlib,enrol,identify")
+    ap.add_argument("--train-classes", default="1000,10572", help="train: class counts of the A-Softmax head")
+    ap.add_argument("--train-batch", type=int, default=32)
+    ap.add_argument("--train-runs", type=int, default=5, help="train: timed steps per measurement")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--torch-python", default=str(ROOT / ".venv-torch" / "bin" / "python"))
     ap.add_argument("--dlib-python", default=str(ROOT / ".venv-dlib" / "bin" / "python"))
@@ -193,7 +213,7 @@ def main():
     a = ap.parse_args()
     rows = []
     for name in a.only.split(","):
-        {"sphere": bench_sphere, "mtcnn": bench_mtcnn, "dlib": bench_dlib, "enrol": bench_enrol,
+        {"sphere": bench_sphere, "train": bench_train, "mtcnn": bench_mtcnn, "dlib": bench_dlib, "enrol": bench_enrol,
          "identify": bench_identify}[name](a, rows)
         print(json.dumps(rows[-1]), flush=True)
     out = pathlib.Path(a.out)

@@ -21,8 +21,10 @@ public struct AngleOutput {
 /// - input `[N, inputFeatures]` (the embedding) → `AngleOutput` (`[N, outputFeatures]` twice).
 /// - `cos(mθ)` comes from the Chebyshev polynomial `T_m(cos θ)`, m = 0...5.
 ///
-/// Internally computed in Float64; `backward` is the exact derivative through the renorm, both
-/// norm divisions and the clamp (θ and k are constants, as in the reference).
+/// The three matrix products (`x·ŵ`, `g·ŵᵀ`, `xᵀ·g`) are Float32 GEMMs (OpenBLAS), everything
+/// element-wise (norms, clamp, ψ, the renorm's derivative) is Float64; `backward` is the exact
+/// derivative through the renorm, both norm divisions and the clamp (θ and k are constants, as in
+/// the reference).
 public final class AngleLinear {
     public let inputFeatures: Int
     public let outputFeatures: Int
@@ -36,11 +38,10 @@ public final class AngleLinear {
         let x: Tensor
         let cos: [Double]      // clamped cos θ
         let raw: [Double]      // unclamped cos θ
-        let inside: [Bool]    // clamp passes the gradient
         let phi: [Double]
         let sign: [Double]     // (−1)^k
         let xlen: [Double]
-        let ww: [Double]       // renormalised weight, [F, C]
+        let ww: Tensor         // renormalised weight, [F, C]
         let wlen: [Double]
     }
     private var cache: Cache?
@@ -54,11 +55,12 @@ public final class AngleLinear {
         self.outputFeatures = outputFeatures
         self.margin = margin
         let w = Tensor.uniform([inputFeatures, outputFeatures], bound: 1, seed: seed)
+        let p = w.pointer
         for j in 0..<outputFeatures {
             var n: Float = 0
-            for i in 0..<inputFeatures { n += w[i, j] * w[i, j] }
+            for i in 0..<inputFeatures { n += p[i * outputFeatures + j] * p[i * outputFeatures + j] }
             let s = 1 / max(n.squareRoot(), 1e-12)
-            for i in 0..<inputFeatures { w[i, j] *= s }
+            for i in 0..<inputFeatures { p[i * outputFeatures + j] *= s }
         }
         weight = Parameter(w)
     }
@@ -79,6 +81,19 @@ public final class AngleLinear {
         }
     }
 
+    /// Squared length of column `j` of the `[F, C]` weight, and of every column.
+    private func columnSquares(_ w: UnsafeMutablePointer<Float>) -> [Double] {
+        let f = inputFeatures, c = outputFeatures
+        var sq = [Double](repeating: 0, count: c)
+        sq.withUnsafeMutableBufferPointer { s in
+            for q in 0..<f {
+                let row = w + q * c
+                for j in 0..<c { let v = Double(row[j]); s[j] += v * v }
+            }
+        }
+        return sq
+    }
+
     /// Forward pass; caches for `backward` when `training` is true.
     /// - Throws: `shapeMismatch` unless `x` is `[N, inputFeatures]`.
     public func callAsFunction(_ x: Tensor) throws -> AngleOutput {
@@ -87,34 +102,36 @@ public final class AngleLinear {
         }
         let n = x.shape[0], f = inputFeatures, c = outputFeatures
         let w = weight.value.pointer
-        var ww = [Double](repeating: 0, count: f * c), wlen = [Double](repeating: 0, count: c)
+        // ŵ = w.renorm(2, 1, 1e-5) · 1e5, column by column
+        let ww = Tensor(uninitialized: [f, c])
+        var scale = columnSquares(w)
         for j in 0..<c {
-            var s = 0.0
-            for i in 0..<f { let v = Double(w[i * c + j]); s += v * v }
-            let norm = s.squareRoot()
-            let scale = (norm > 1e-5 ? 1e-5 / (norm + 1e-7) : 1) * 1e5
-            var s2 = 0.0
-            for i in 0..<f { let v = Double(w[i * c + j]) * scale; ww[i * c + j] = v; s2 += v * v }
-            wlen[j] = s2.squareRoot()
+            let norm = scale[j].squareRoot()
+            scale[j] = (norm > 1e-5 ? 1e-5 / (norm + 1e-7) : 1) * 1e5
         }
+        let wwp = ww.pointer
+        scale.withUnsafeBufferPointer { sc in
+            for q in 0..<f { for j in 0..<c { wwp[q * c + j] = Float(Double(w[q * c + j]) * sc[j]) } }
+        }
+        let wlen = columnSquares(wwp).map { $0.squareRoot() }
         var xlen = [Double](repeating: 0, count: n)
         for i in 0..<n {
             var s = 0.0
             for q in 0..<f { let v = Double(x.pointer[i * f + q]); s += v * v }
             xlen[i] = s.squareRoot()
         }
+        let dot = Tensor(uninitialized: [n, c])
+        Parallel.sgemm(transA: false, transB: false, m: n, n: c, k: f, alpha: 1, a: x.pointer, lda: f,
+                       b: wwp, ldb: c, beta: 0, c: dot.pointer, ldc: c)
         var cosv = [Double](repeating: 0, count: n * c), raw = cosv, phi = cosv, sign = cosv
-        var inside = [Bool](repeating: true, count: n * c), ks = [Int](repeating: 0, count: n * c)
+        var ks = [Int](repeating: 0, count: n * c)
         let cosOut = Tensor(uninitialized: [n, c]), phiOut = Tensor(uninitialized: [n, c])
         for i in 0..<n {
             for j in 0..<c {
-                var dot = 0.0
-                for q in 0..<f { dot += Double(x.pointer[i * f + q]) * ww[q * c + j] }
-                let r = dot / xlen[i] / wlen[j]
                 let idx = i * c + j
+                let r = Double(dot.pointer[idx]) / xlen[i] / wlen[j]
                 raw[idx] = r
                 let cc = min(1, max(-1, r))
-                inside[idx] = r >= -1 && r <= 1
                 cosv[idx] = cc
                 let theta = acos(cc)
                 let k = Int((Double(margin) * theta / 3.14159265).rounded(.down))
@@ -126,7 +143,7 @@ public final class AngleLinear {
             }
         }
         if training {
-            cache = Cache(x: x, cos: cosv, raw: raw, inside: inside, phi: phi, sign: sign, xlen: xlen, ww: ww, wlen: wlen)
+            cache = Cache(x: x, cos: cosv, raw: raw, phi: phi, sign: sign, xlen: xlen, ww: ww, wlen: wlen)
         }
         return AngleOutput(cosThetaXNorm: cosOut, phiThetaXNorm: phiOut, k: ks)
     }
@@ -138,78 +155,90 @@ public final class AngleLinear {
         let n = cc.x.shape[0], f = inputFeatures, c = outputFeatures
         try gradCos.expectShape([n, c], "AngleLinear.backward gradCos")
         try gradPhi.expectShape([n, c], "AngleLinear.backward gradPhi")
-        var draw = [Double](repeating: 0, count: n * c)     // d/d(x·ww)
+        let draw = Tensor(uninitialized: [n, c])      // d/d(x·ŵ)
         var dxlen = [Double](repeating: 0, count: n), dwlen = [Double](repeating: 0, count: c)
+        let dr = draw.pointer
         for i in 0..<n {
             for j in 0..<c {
                 let idx = i * c + j
                 let g1 = Double(gradCos.pointer[idx]), g2 = Double(gradPhi.pointer[idx])
                 dxlen[i] += g1 * cc.cos[idx] + g2 * cc.phi[idx]
+                let r = cc.raw[idx]
                 var gcos = g1 * cc.xlen[i] + g2 * cc.xlen[i] * cc.sign[idx] * chebyshev(cc.cos[idx]).1
-                if !cc.inside[idx] { gcos = 0 }
-                draw[idx] = gcos / (cc.xlen[i] * cc.wlen[j])
-                dxlen[i] -= gcos * cc.raw[idx] / cc.xlen[i]
-                dwlen[j] -= gcos * cc.raw[idx] / cc.wlen[j]
+                if r < -1 || r > 1 { gcos = 0 }           // the clamp passes no gradient
+                dr[idx] = Float(gcos / (cc.xlen[i] * cc.wlen[j]))
+                dxlen[i] -= gcos * r / cc.xlen[i]
+                dwlen[j] -= gcos * r / cc.wlen[j]
             }
         }
+        // dx = draw · ŵᵀ + dxlen · x/‖x‖
         let dx = Tensor(uninitialized: [n, f])
+        Parallel.sgemm(transA: false, transB: true, m: n, n: f, k: c, alpha: 1, a: dr, lda: c,
+                       b: cc.ww.pointer, ldb: c, beta: 0, c: dx.pointer, ldc: f)
         for i in 0..<n {
-            for q in 0..<f {
-                var s = 0.0
-                for j in 0..<c { s += draw[i * c + j] * cc.ww[q * c + j] }
-                s += dxlen[i] * Double(cc.x.pointer[i * f + q]) / cc.xlen[i]
-                dx.pointer[i * f + q] = Float(s)
+            let s = dxlen[i] / cc.xlen[i]
+            for q in 0..<f { dx.pointer[i * f + q] += Float(s * Double(cc.x.pointer[i * f + q])) }
+        }
+        // dŵ = xᵀ · draw + dwlen · ŵ/‖ŵ‖, then through ŵ = w · scale(‖w‖) · 1e5
+        let dww = Tensor(uninitialized: [f, c])
+        Parallel.sgemm(transA: true, transB: false, m: f, n: c, k: n, alpha: 1, a: cc.x.pointer, lda: f,
+                       b: dr, ldb: c, beta: 0, c: dww.pointer, ldc: c)
+        let w = weight.value.pointer, gw = weight.grad.pointer, wwp = cc.ww.pointer, dwp = dww.pointer
+        let norms = columnSquares(w).map { $0.squareRoot() }
+        var dotWG = [Double](repeating: 0, count: c)   // Σ_q dŵ_qj · w_qj
+        for q in 0..<f {
+            for j in 0..<c {
+                let idx = q * c + j
+                let d = Double(dwp[idx]) + dwlen[j] * Double(wwp[idx]) / cc.wlen[j]
+                dwp[idx] = Float(d)
+                dotWG[j] += d * Double(w[idx])
             }
         }
-        // d/d(ww), then through ww = w · scale(‖w‖) · 1e5
-        let w = weight.value.pointer, gw = weight.grad.pointer
-        var dww = [Double](repeating: 0, count: f)
-        for j in 0..<c {
-            for q in 0..<f {
-                var s = 0.0
-                for i in 0..<n { s += draw[i * c + j] * Double(cc.x.pointer[i * f + q]) }
-                dww[q] = s + dwlen[j] * cc.ww[q * c + j] / cc.wlen[j]
-            }
-            var s = 0.0
-            for q in 0..<f { let v = Double(w[q * c + j]); s += v * v }
-            let norm = s.squareRoot()
-            if norm > 1e-5 {
-                let scale = 1e-5 / (norm + 1e-7)
-                let dscale = -1e-5 / ((norm + 1e-7) * (norm + 1e-7))
-                var dot = 0.0
-                for q in 0..<f { dot += dww[q] * Double(w[q * c + j]) }
-                for q in 0..<f {
-                    let wq = Double(w[q * c + j])
-                    gw[q * c + j] += Float(1e5 * (scale * dww[q] + dot * dscale * wq / norm))
+        for q in 0..<f {
+            for j in 0..<c {
+                let idx = q * c + j, norm = norms[j]
+                if norm > 1e-5 {
+                    let scale = 1e-5 / (norm + 1e-7)
+                    let dscale = -1e-5 / ((norm + 1e-7) * (norm + 1e-7))
+                    gw[idx] += Float(1e5 * (scale * Double(dwp[idx]) + dotWG[j] * dscale * Double(w[idx]) / norm))
+                } else {
+                    gw[idx] += Float(1e5 * Double(dwp[idx]))
                 }
-            } else {
-                for q in 0..<f { gw[q * c + j] += Float(1e5 * dww[q]) }
             }
         }
         return dx
     }
 }
 
-/// The A-Softmax loss of SphereFace (`AngleLoss` of `net_sphere.py`, γ = 0).
+/// The A-Softmax loss of SphereFace (`AngleLoss` of `net_sphere.py`, γ_focal = 0).
 ///
-/// Each call first increments `iteration`, then uses `λ = max(lambdaMin, lambdaMax / (1 + 0.1 · iteration))`.
-/// The target logit is `‖x‖(λ cos θ_y + ψ(θ_y)) / (1 + λ)` (computed as
-/// `cos·‖x‖ − cos·‖x‖/(1+λ) + ψ·‖x‖/(1+λ)`), other logits stay `‖x‖ cos θ_j`; the loss is the mean
-/// softmax cross-entropy.
+/// Each call first increments `iteration`, then uses the annealed blend weight
+/// `λ = max(lambdaMin, lambdaMax · (1 + gamma · iteration)^(−power))` (the PyTorch reference:
+/// 1500, 0.1, 1, 5; the official Caffe settings: 1000, 0.12, 1, 5). The target logit is
+/// `‖x‖(λ cos θ_y + ψ(θ_y)) / (1 + λ)` (computed as `cos·‖x‖ − cos·‖x‖/(1+λ) + ψ·‖x‖/(1+λ)`),
+/// other logits stay `‖x‖ cos θ_j`; the loss is the mean softmax cross-entropy.
 public final class AngleLoss {
     /// Number of calls so far (the reference's `it`).
     public var iteration: Int
     public let lambdaMin: Double
+    /// The base of the annealing (λ at iteration 0).
     public let lambdaMax: Double
+    public let gamma: Double
+    public let power: Double
 
-    public init(iteration: Int = 0, lambdaMin: Double = 5, lambdaMax: Double = 1500) {
+    public init(iteration: Int = 0, lambdaMin: Double = 5, lambdaMax: Double = 1500, gamma: Double = 0.1, power: Double = 1) {
         self.iteration = iteration
         self.lambdaMin = lambdaMin
         self.lambdaMax = lambdaMax
+        self.gamma = gamma
+        self.power = power
     }
 
     /// λ used by the call that makes `iteration` equal to `it`.
-    public func lambda(atIteration it: Int) -> Double { max(lambdaMin, lambdaMax / (1 + 0.1 * Double(it))) }
+    public func lambda(atIteration it: Int) -> Double {
+        let t = 1 + gamma * Double(it)
+        return max(lambdaMin, power == 1 ? lambdaMax / t : lambdaMax * pow(t, -power))
+    }
 
     /// Loss and the gradients for `AngleLinear.backward`.
     /// - Throws: `shapeMismatch` / `invalidArgument` for inconsistent shapes or labels out of range.

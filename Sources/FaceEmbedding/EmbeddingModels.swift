@@ -32,7 +32,7 @@ public enum EmbeddingModels {
     public static let defaultName = DlibResNet.modelName
 
     /// The accepted name forms, for help texts.
-    public static let usage = "dlib-resnet, dlib-resnet:PATH, sphere20a:PATH, sphere36a:PATH, sphere64a:PATH"
+    public static let usage = "dlib-resnet, dlib-resnet:PATH, sphere20a:PATH, sphere36a:PATH, sphere64a:PATH, sphere4:PATH"
 
     /// Loads the model `name` (see the table above).
     /// - Throws: `EmbeddingModelsError` for an unknown name or a missing `:PATH`; `ModelCacheError.missingFile`

@@ -13,13 +13,16 @@ import NeuralNet
 /// 112×96 → 56×48 → 28×24 → 14×12 → 7×6
 /// fc5: Linear(C_4·7·6 → embedding)   (flatten in NCHW order, as x.view(N, −1))
 /// ```
-/// Units per stage: sphere20a 1/2/4/1, sphere36a 2/4/8/2, sphere64a 3/8/16/3. Every `relu` is a
+/// Units per stage: sphere20a 1/2/4/1, sphere36a 2/4/8/2, sphere64a 3/8/16/3, and `sphere4`
+/// 0/0/0/0 (four stride-2 convolutions only: a small net for quick experiments). Every `relu` is a
 /// per-channel PReLU. Parameter names are the PyTorch state-dict names (`conv2_3.weight`,
 /// `relu2_3.weight`, `fc5.bias`, ...). The A-Softmax head (`fc6`) is not part of this module.
 public final class SphereNet: Module, EmbeddingModel {
     /// The three depths of the paper.
     public enum Depth: String, CaseIterable, Sendable {
         case sphere20a, sphere36a, sphere64a
+        /// No residual units: 4 convolutions + fc5 (not in the paper; for toy experiments and tests).
+        case sphere4
 
         /// Residual units per stage.
         public var units: [Int] {
@@ -27,7 +30,14 @@ public final class SphereNet: Module, EmbeddingModel {
             case .sphere20a: return [1, 2, 4, 1]
             case .sphere36a: return [2, 4, 8, 2]
             case .sphere64a: return [3, 8, 16, 3]
+            case .sphere4: return [0, 0, 0, 0]
             }
+        }
+
+        /// The depth with these residual units per stage, if any.
+        public init?(units: [Int]) {
+            guard let d = Depth.allCases.first(where: { $0.units == units }) else { return nil }
+            self = d
         }
     }
 
@@ -45,6 +55,8 @@ public final class SphereNet: Module, EmbeddingModel {
     }
 
     public let depth: Depth
+    /// Residual units per stage (`depth.units`).
+    public var units: [Int] { depth.units }
     /// Channel widths of the four stages.
     public let widths: [Int]
     public let stages: [Stage]
@@ -125,6 +137,17 @@ public final class SphereNet: Module, EmbeddingModel {
             widths.append(e.shape[0])
         }
         guard let fc = file.entries["fc5.weight"] else { throw NeuralNetError.missingTensor(name: "fc5.weight", file: file.path) }
+        // Units per stage: the pairs conv{s}_{2u+2}, conv{s}_{2u+3} present in the file. A file
+        // of another depth (e.g. a trained sphere4 named as sphere20a:FILE) is built as it is.
+        let units = (1...4).map { s in
+            var u = 0
+            while file.entries["conv\(s)_\(2 * u + 2).weight"] != nil { u += 1 }
+            return u
+        }
+        let depth = units == depth.units ? depth : (Depth(units: units) ?? depth)
+        guard depth.units == units else {
+            throw FaceEmbeddingError.incompatibleWeights("\(file.path) has \(units) residual units per stage; known SphereFace nets: \(Depth.allCases.map { "\($0.rawValue) \($0.units)" }.joined(separator: ", "))")
+        }
         guard fc.shape.count == 2 else {
             throw NeuralNetError.tensorShapeMismatch(name: "fc5.weight", expected: [-1, widths[3] * 42], got: fc.shape, file: file.path)
         }

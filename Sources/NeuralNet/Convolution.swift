@@ -7,8 +7,10 @@
 ///
 /// The forward pass lowers groups of images with im2col into one large `cblas_sgemm`
 /// (columns = images × output pixels), or, for 3×3 stride-1 kernels, uses Winograd F(2×2, 3×3)
-/// (`useWinograd`), which needs 2.25× fewer multiplications. The backward pass uses im2col/col2im
-/// with two GEMMs per image group.
+/// (`useWinograd`), which needs 2.25× fewer multiplications. The backward pass computes the weight
+/// gradient with im2col + one GEMM per image group; the input gradient of a 3×3 stride-1 pad-1
+/// kernel is itself a 3×3 convolution of d(output) (the kernel flipped, its channels swapped), so
+/// it runs through the same Winograd code, and otherwise through a second GEMM + col2im.
 public final class Conv2d: Module {
     public let inputChannels: Int
     public let outputChannels: Int
@@ -38,6 +40,10 @@ public final class Conv2d: Module {
     private var cachedInput: Tensor?
     private var winograd: WinogradKernel?
     private var winograd4: Winograd4Kernel?
+    /// Winograd kernels of the flipped, channel-swapped weight (backward data pass), and the weight version they hold.
+    private var backwardWinograd: WinogradKernel?
+    private var backwardWinograd4: Winograd4Kernel?
+    private var backwardVersion = -1
 
     /// Creates a convolution with PyTorch's default initialisation (uniform ±1/√fanIn), seeded deterministically.
     /// - Throws: `invalidArgument` for non-positive sizes or negative padding.
@@ -167,16 +173,39 @@ public final class Conv2d: Module {
         return out
     }
 
+    /// d(loss)/d(input) of a 3×3, stride-1, padding-1 convolution: the convolution of `gradOutput`
+    /// with `w'[ci][co][i][j] = w[co][ci][2−i][2−j]`, padding 1, through Winograd.
+    private func winogradInputGradient(_ gradOutput: Tensor, height h: Int, width w: Int) -> Tensor {
+        let big = winogradTile == .f4x4 || (winogradTile == .automatic && h >= 8 && w >= 8)
+        if backwardVersion != weight.version || (big ? backwardWinograd4 == nil : backwardWinograd == nil) {
+            if backwardVersion != weight.version { backwardWinograd = nil; backwardWinograd4 = nil }
+            let flipped = Tensor(uninitialized: [inputChannels, outputChannels, 3, 3])
+            let src = weight.value.pointer, dst = flipped.pointer
+            for co in 0..<outputChannels {
+                for ci in 0..<inputChannels {
+                    let a = src + (co * inputChannels + ci) * 9, b = dst + (ci * outputChannels + co) * 9
+                    for k in 0..<9 { b[8 - k] = a[k] }
+                }
+            }
+            let p = Parameter(flipped, requiresGrad: false)
+            if big { backwardWinograd4 = Winograd4Kernel(weight: p) } else { backwardWinograd = WinogradKernel(weight: p) }
+            backwardVersion = weight.version
+        }
+        if big { return backwardWinograd4!.forward(gradOutput, bias: nil, padding: (1, 1), outputHeight: h, outputWidth: w) }
+        return backwardWinograd!.forward(gradOutput, bias: nil, padding: (1, 1), outputHeight: h, outputWidth: w)
+    }
+
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
         guard let x = cachedInput else { throw NeuralNetError.noForwardCache(layer: "Conv2d") }
         let d = try checkInput(x)
         try gradOutput.expectShape([d.n, outputChannels, d.ho, d.wo], "Conv2d.backward")
-        let dx = Tensor(zeros: x.shape)
+        let winogradData = useWinograd && kernelSize == (3, 3) && stride == (1, 1) && padding == (1, 1)
+        let dx = winogradData ? winogradInputGradient(gradOutput, height: d.h, width: d.w) : Tensor(zeros: x.shape)
         let pixels = d.ho * d.wo
         let k = inputChannels * kernelSize.0 * kernelSize.1
         let g = groupSize(n: d.n, pixels: pixels)
         let col = TensorStorage(uninitializedCapacity: k * g * pixels)
-        let dcol = TensorStorage(uninitializedCapacity: k * g * pixels)
+        let dcol = TensorStorage(uninitializedCapacity: winogradData ? 0 : k * g * pixels)
         let gy = g > 1 ? TensorStorage(uninitializedCapacity: outputChannels * g * pixels) : nil
         let oc = outputChannels
         var i0 = 0
@@ -207,6 +236,7 @@ public final class Conv2d: Module {
                     bg[co] += s
                 }
             }
+            if winogradData { i0 += nb; continue }
             // dcol = Wᵀ · dY, then scatter-add into dx
             Parallel.sgemm(transA: true, transB: false, m: k, n: cols, k: oc, alpha: 1,
                            a: weight.value.pointer, lda: k, b: gm, ldb: cols, beta: 0, c: dcol.base, ldc: cols)

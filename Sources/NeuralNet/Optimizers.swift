@@ -42,6 +42,22 @@ public final class SGD {
 
     /// Sets every gradient to zero.
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+
+    /// The momentum buffers, one per parameter in `parameters` order; nil before a parameter's
+    /// first step (for checkpoints: restoring them makes the next steps identical).
+    public var momentumBuffers: [Tensor?] { buffers }
+
+    /// Restores buffers saved from `momentumBuffers` (copied).
+    /// - Throws: `shapeMismatch` when the count or a shape differs from the parameters.
+    public func restoreMomentumBuffers(_ saved: [Tensor?]) throws {
+        guard saved.count == parameters.count else {
+            throw NeuralNetError.shapeMismatch(operation: "SGD.restoreMomentumBuffers", expected: "\(parameters.count) buffers", got: [saved.count])
+        }
+        for (k, b) in saved.enumerated() {
+            if let b { try b.expectShape(parameters[k].value.shape, "SGD momentum buffer \(k)") }
+            buffers[k] = b?.copy()
+        }
+    }
 }
 
 /// Step learning-rate schedule: `base · gamma^(number of milestones ≤ iteration)`
