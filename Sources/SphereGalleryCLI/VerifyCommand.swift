@@ -22,13 +22,15 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         var modelName = faces.model
         var galleryThreshold: Float?
+        var landmarks = faces.landmarks
         if let db {
             let gallery = try Gallery.open(at: db, readOnly: true)
             modelName = gallery.model.name
             galleryThreshold = try gallery.threshold()
+            landmarks = landmarks ?? LandmarkSource.recorded(in: gallery.model.metadataJSON)
             try gallery.close()
         }
-        let pipeline = try FacePipeline(modelName: modelName, workers: 2)
+        let pipeline = try FacePipeline(modelName: modelName, landmarks: landmarks, workers: 2)
         let selection: FaceSelection = faces.select == .all ? .largest : faces.select
         let prepared = [first, second].enumerated().map { i, path in
             pipeline.prepare(path: path, selection: selection, worker: i)
