@@ -25,9 +25,10 @@ import NeuralNet
 /// the eye at smaller x, 4 the point below the nose — the order `AlignmentTemplate.dlibChip150` expects.
 ///
 /// Weights: the safetensors file of `Tools/convert_dlib_model.py` (`dlib_shape_predictor_5.safetensors`
-/// in the model cache, written by `make models`). Immutable after loading; one instance may be used
-/// from any number of threads at once.
-public final class ShapePredictor: Sendable {
+/// in the model cache, written by `make models`). Immutable after loading (the tables live in memory
+/// owned by the instance and are never written after `init`); one instance may be used from any number
+/// of threads at once.
+public final class ShapePredictor: @unchecked Sendable {
     /// A detector rectangle in dlib's convention: integer-valued in dlib, but any real values work;
     /// `right`/`bottom` are inclusive (a dlib box of width `w` has `right = left + w − 1`). Pixels.
     public struct Box: Sendable, Equatable {
@@ -56,15 +57,20 @@ public final class ShapePredictor: Sendable {
     /// Mean shape, `[x0, y0, x1, y1, …]`, box-normalised.
     let initialShape: [Float]
     /// `[K][T][S]` pairs of feature-pixel indices, flattened.
-    let splitFeatures: [Int32]
+    private let splitFeatures: UnsafeMutableBufferPointer<Int32>
     /// `[K][T][S]` thresholds.
-    let thresholds: [Float]
+    private let thresholds: UnsafeMutableBufferPointer<Float>
     /// `[K][T][S+1][2L]` shape increments.
-    let leaves: [Float]
+    private let leaves: UnsafeMutableBufferPointer<Float>
     /// `[K][P]` landmark each feature pixel is anchored to.
-    let anchors: [Int32]
+    private let anchors: UnsafeMutableBufferPointer<Int32>
     /// `[K][P][2]` offset of each feature pixel from its anchor, mean-shape units.
-    let deltas: [Float]
+    private let deltas: UnsafeMutableBufferPointer<Float>
+
+    deinit {
+        splitFeatures.deallocate(); thresholds.deallocate(); leaves.deallocate()
+        anchors.deallocate(); deltas.deallocate()
+    }
 
     /// Loads a converted predictor.
     /// - Throws: `DetectionError.badWeights` when the file is not the converter's output or its tensors
@@ -91,21 +97,27 @@ public final class ShapePredictor: Sendable {
             throw bad("tensor shapes do not describe one predictor (leaf_values \(leafShape), split_idx \(splitShape), deltas \(deltaShape))")
         }
         landmarkCount = l; cascadeCount = k; treesPerCascade = t; splitsPerTree = s; featurePixels = p
+        let mean: [Float], thresh: [Float], leaf: [Float], delta: [Float], idx: [Int], anc: [Int]
         do {
-            initialShape = try file.tensor("initial_shape").scalars
-            thresholds = try file.tensor("split_thresh").scalars
-            leaves = try file.tensor("leaf_values").scalars
-            deltas = try file.tensor("deltas").scalars
-            let idx = try file.integers("split_idx"), anc = try file.integers("anchor_idx")
-            guard idx.allSatisfy({ (0..<p).contains($0) }), anc.allSatisfy({ (0..<l).contains($0) }) else {
-                throw bad("a split or anchor index is out of range")
-            }
-            splitFeatures = idx.map { Int32($0) }
-            anchors = anc.map { Int32($0) }
-        } catch let e as DetectionError { throw e } catch { throw bad("\(error)") }
-        guard (initialShape + thresholds + leaves + deltas).allSatisfy(\.isFinite) else {
-            throw bad("non-finite values")
+            mean = try file.tensor("initial_shape").scalars
+            thresh = try file.tensor("split_thresh").scalars
+            leaf = try file.tensor("leaf_values").scalars
+            delta = try file.tensor("deltas").scalars
+            idx = try file.integers("split_idx")
+            anc = try file.integers("anchor_idx")
+        } catch { throw bad("\(error)") }
+        guard idx.allSatisfy({ (0..<p).contains($0) }), anc.allSatisfy({ (0..<l).contains($0) }) else {
+            throw bad("a split or anchor index is out of range")
         }
+        guard (mean + thresh + leaf + delta).allSatisfy(\.isFinite) else { throw bad("non-finite values") }
+        func copy<T>(_ values: [T]) -> UnsafeMutableBufferPointer<T> {
+            let b = UnsafeMutableBufferPointer<T>.allocate(capacity: values.count)
+            _ = b.initialize(from: values)
+            return b
+        }
+        initialShape = mean
+        thresholds = copy(thresh); leaves = copy(leaf); deltas = copy(delta)
+        splitFeatures = copy(idx.map { Int32($0) }); anchors = copy(anc.map { Int32($0) })
     }
 
     /// The predictor in the model cache (`$SPHERE_GALLERY_CACHE` or `~/.cache/sphere-gallery`).
@@ -128,6 +140,8 @@ public final class ShapePredictor: Sendable {
         var features = [Float](repeating: 0, count: featurePixels)
         let bx = box.left, by = box.top, bw = box.right - box.left, bh = box.bottom - box.top
         let w = image.width, h = image.height
+        let deltas = deltas.baseAddress!, anchors = anchors.baseAddress!, leaves = leaves.baseAddress!
+        let splitFeatures = splitFeatures.baseAddress!, thresholds = thresholds.baseAddress!
         image.pixels.withUnsafeBufferPointer { px in
             initialShape.withUnsafeBufferPointer { mean in
                 cur.withUnsafeMutableBufferPointer { cur in
