@@ -114,7 +114,7 @@ struct EnrolCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: database.db) else {
             var metadata: [String: Any] = ["input": "\(model.inputWidth)x\(model.inputHeight)", "template": pipeline.cropTemplate.name,
                                           "landmarks": pipeline.landmarks.rawValue]
-            if let threshold = DefaultThresholds.threshold(for: model.name) {
+            if let threshold = DefaultThresholds.threshold(for: model.name, landmarks: pipeline.landmarks) {
                 metadata["threshold"] = threshold.cosine
                 metadata["threshold_source"] = threshold.source
             }

@@ -41,7 +41,7 @@ struct VerifyCommand: ParsableCommand {
         }
         let vectors = try pipeline.embed(prepared.map { $0.faces[0].crop })
         let cosine = zip(vectors[0], vectors[1]).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-        let used = threshold ?? galleryThreshold ?? DefaultThresholds.threshold(for: pipeline.model.name).map { Float($0.cosine) }
+        let used = threshold ?? galleryThreshold ?? DefaultThresholds.threshold(for: pipeline.model.name, landmarks: pipeline.landmarks).map { Float($0.cosine) }
         let same = used.map { cosine >= $0 }
         if output.json {
             printJSON(["same": same as Any? ?? NSNull(), "cosine": rounded(cosine), "angle": rounded(acosDegrees(cosine), 3),
