@@ -12,6 +12,9 @@ struct DetectCommand: ParsableCommand {
             "score", "landmarks": [[x, y] ×5]}]} (left eye, right eye, nose, left and right mouth corner;
             width and height after EXIF orientation). An unreadable image gets an "error" field, and the
             exit status is non-zero at the end, after the other images are done.
+            With --landmarks dlib5 (the default for --template dlib) each face also gets "dlib5": dlib's
+            shape-predictor points (eye corners, below the nose) and "dlib_box", the dlib-HOG-like box
+            they were predicted in; crops are then cut from them with dlib's chip template.
             """)
 
     enum Template: String, ExpressibleByArgument { case sphereface, dlib }
@@ -20,11 +23,24 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Write aligned crops here as PNG (IMAGE-NAME_FACE.png).") var crops: String?
     @Option(help: "Crop template: sphereface (112×96) or dlib (150×150).") var template: Template = .sphereface
     @Option(help: "Which faces: largest, centre, all (default), reject-multiple.") var select: FaceSelection = .all
+    @Option(help: "Landmarks for dlib crops: mtcnn or dlib5 (default for --template dlib).") var landmarks: LandmarkSource?
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         let detector = try MTCNN.loadDefault()
-        let alignTo = template == .sphereface ? AlignmentTemplate.sphereFace96x112 : AlignmentTemplate.dlibChip150MTCNN
+        let source = landmarks ?? (template == .dlib ? .dlib5 : .mtcnn)
+        if source == .dlib5 && template == .sphereface {
+            throw CLIError.usage("--landmarks dlib5 goes with --template dlib (the sphereface template is for MTCNN's points)")
+        }
+        let predictor = source == .dlib5 ? try ShapePredictor.loadDefault() : nil
+        let alignTo = template == .sphereface ? AlignmentTemplate.sphereFace96x112
+            : predictor == nil ? AlignmentTemplate.dlibChip150MTCNN : AlignmentTemplate.dlibChip150
+        /// dlib's points and the box they came from, per face (only with `--landmarks dlib5`).
+        func dlib5(_ image: Image, _ face: DetectedFace) -> (ShapePredictor.Box, [Point2D])? {
+            guard let predictor else { return nil }
+            let box = DlibBoxMapping.box(for: face)
+            return (box, predictor.predict(image, box: box))
+        }
         if let crops { try FileManager.default.createDirectory(atPath: crops, withIntermediateDirectories: true) }
         var failures = 0
         for path in images.flatMap({ ImageInputs.files(under: $0) }) {
@@ -34,14 +50,20 @@ struct DetectCommand: ParsableCommand {
                 if let crops {
                     let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
                     for (i, face) in faces.enumerated() {
-                        let crop = try align(image, landmarks: face.landmarks, template: alignTo)
+                        let crop = try align(image, landmarks: dlib5(image, face)?.1 ?? face.landmarks, template: alignTo)
                         try PNGWriter.write(crop, to: (crops as NSString).appendingPathComponent("\(stem)_\(i).png"))
                     }
                 }
                 if output.json {
                     printJSON(["image": path, "width": image.width, "height": image.height, "faces": faces.map { face in
-                        ["box": face.box.array.map { rounded($0, 2) }, "score": rounded(face.probability),
-                         "landmarks": face.landmarks.map { [rounded(Float($0.x), 2), rounded(Float($0.y), 2)] }] as [String: Any]
+                        var object: [String: Any] = [
+                            "box": face.box.array.map { rounded($0, 2) }, "score": rounded(face.probability),
+                            "landmarks": face.landmarks.map { [rounded(Float($0.x), 2), rounded(Float($0.y), 2)] }]
+                        if let (box, points) = dlib5(image, face) {
+                            object["dlib_box"] = [box.left, box.top, box.right, box.bottom].map { rounded(Float($0), 2) }
+                            object["dlib5"] = points.map { [rounded(Float($0.x), 2), rounded(Float($0.y), 2)] }
+                        }
+                        return object
                     }])
                 } else {
                     print("\(path): \(image.width)×\(image.height), \(faces.count) face\(faces.count == 1 ? "" : "s")")

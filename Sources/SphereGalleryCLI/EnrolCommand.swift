@@ -37,7 +37,7 @@ struct EnrolCommand: ParsableCommand {
         } ?? ImageInputs.people(in: inputs)
         guard !work.isEmpty else { throw CLIError.usage("no images found in \(inputs.joined(separator: ", "))") }
 
-        let pipeline = try FacePipeline(modelName: faces.model)
+        let pipeline = try FacePipeline(modelName: faces.model, landmarks: try faces.landmarks ?? recordedLandmarks())
         let gallery = try openOrCreateGallery(for: pipeline)
         var tally = EnrolmentTally(report: report)
 
@@ -100,12 +100,21 @@ struct EnrolCommand: ParsableCommand {
         }
     }
 
+    /// The landmarks an existing gallery was enrolled with (so new templates are aligned alike).
+    private func recordedLandmarks() throws -> LandmarkSource? {
+        guard FileManager.default.fileExists(atPath: database.db) else { return nil }
+        let gallery = try Gallery.open(at: database.db, readOnly: true)
+        defer { try? gallery.close() }
+        return LandmarkSource.recorded(in: gallery.model.metadataJSON)
+    }
+
     /// The gallery at `--db`, created for the pipeline's model if missing; another model's is refused.
     private func openOrCreateGallery(for pipeline: FacePipeline) throws -> Gallery {
         let model = pipeline.model
         guard FileManager.default.fileExists(atPath: database.db) else {
-            var metadata: [String: Any] = ["input": "\(model.inputWidth)x\(model.inputHeight)", "template": model.cropTemplate.name]
-            if let thresholds = DefaultThresholds.thresholds(for: model.name) {
+            var metadata: [String: Any] = ["input": "\(model.inputWidth)x\(model.inputHeight)", "template": pipeline.cropTemplate.name,
+                                          "landmarks": pipeline.landmarks.rawValue]
+            if let thresholds = DefaultThresholds.thresholds(for: model.name, landmarks: pipeline.landmarks) {
                 metadata["threshold"] = thresholds.identification
                 metadata["verification_threshold"] = thresholds.verification
                 metadata["threshold_source"] = thresholds.source

@@ -14,13 +14,17 @@ struct EvalLFWCommand: ParsableCommand {
             fold's threshold is chosen on the other nine. LFW images are cropped around their subject,
             so the face nearest the image centre is taken; where no face is found, the face is cut
             from a box at the image centre (the usual fallback), and such images are counted.
-            --json: {"accuracy": {"mean", "std", …}, "tar_at_far": {…}, "eer", "failures_to_detect", "best_threshold"}
+            --json: {"accuracy": {"mean", "std", …}, "tar_at_far": {…}, "eer", "failures_to_detect", "best_threshold",
+            "landmarks"}; with --flip also "without_flip": the same figures for the un-mirrored vectors.
+            --landmarks: mtcnn (MTCNN's points, the model's template) or dlib5 (dlib's shape predictor in
+            a box derived from MTCNN's, dlib's chip); default dlib5 for dlib-resnet.
             """)
 
     @Option(help: "LFW image folder (NAME/NAME_XXXX.jpg).") var lfw: String
     @Option(help: "Pairs file (default: pairs.txt beside the image folder).") var pairs: String?
     @Option(help: "Embedding model: dlib-resnet or sphere20a:WEIGHTS.") var model = "dlib-resnet"
     @Flag(help: "Test-time augmentation: embed each face and its mirror image, sum, normalise.") var flip = false
+    @Option(help: "Alignment landmarks: mtcnn or dlib5 (dlib's shape predictor; default for dlib-resnet).") var landmarks: LandmarkSource?
     @Option(help: "Write the ROC here as CSV (far,tar,threshold).") var roc: String?
     @OptionGroup var output: OutputOptions
 
@@ -28,7 +32,7 @@ struct EvalLFWCommand: ParsableCommand {
         let pairsPath = pairs ?? ((lfw as NSString).deletingLastPathComponent as NSString).appendingPathComponent("pairs.txt")
         let protocolPairs = try LFWPairs.load(path: pairsPath)
         let images = protocolPairs.images
-        let pipeline = try FacePipeline(modelName: model)
+        let pipeline = try FacePipeline(modelName: model, landmarks: landmarks)
         var crops: [Image] = [], fallbacks: [String] = []
         let progress = Progress(total: images.count, label: "images", quiet: output.json)
         let paths = images.map { (lfw as NSString).appendingPathComponent($0.relativePath) }
@@ -38,13 +42,21 @@ struct EvalLFWCommand: ParsableCommand {
             } else {
                 if let failure = prepared.failure, prepared.width == 0 { throw CLIError.failed("\(paths[i]): \(failure)") }
                 fallbacks.append(paths[i])
-                crops.append(try centreCrop(paths[i], template: pipeline.model.cropTemplate))
+                crops.append(try centreCrop(paths[i], template: pipeline.cropTemplate))
             }
             progress.advance(by: 1)
         }
         progress.finish()
         var vectors = try pipeline.embed(crops)
+        var index: [LFWImage: Int] = [:]
+        for (i, image) in images.enumerated() { index[image] = i }
+        // With --flip the un-flipped vectors are at hand too: their scores are reported beside.
+        var withoutFlip: (verification: LFWVerification, best: (threshold: Float, accuracy: Double))?
         if flip {
+            let plain = vectors
+            let plainScores = try protocolPairs.scores { index[$0].map { plain[$0] } }
+            withoutFlip = (try LFWVerification(pairs: protocolPairs, scores: plainScores),
+                           try CrossValidation.bestThreshold(scores: plainScores, labels: protocolPairs.labels))
             let mirrored = try pipeline.embed(crops.map(mirror))
             vectors = zip(vectors, mirrored).map { a, b in
                 let sum = zip(a, b).map { $0 + $1 }
@@ -52,8 +64,6 @@ struct EvalLFWCommand: ParsableCommand {
                 return sum.map { $0 / norm }
             }
         }
-        var index: [LFWImage: Int] = [:]
-        for (i, image) in images.enumerated() { index[image] = i }
         let scores = try protocolPairs.scores { index[$0].map { vectors[$0] } }
         let verification = try LFWVerification(pairs: protocolPairs, scores: scores)
         let best = try CrossValidation.bestThreshold(scores: scores, labels: protocolPairs.labels)
@@ -66,9 +76,16 @@ struct EvalLFWCommand: ParsableCommand {
             object["best_threshold"] = ["cosine": rounded(best.threshold), "accuracy": best.accuracy]
             object["model"] = pipeline.model.name
             object["flip"] = flip
+            object["landmarks"] = pipeline.landmarks.rawValue
+            if let withoutFlip {
+                var plain = try JSONSerialization.jsonObject(
+                    with: ReportFormat.jsonEncoder().encode(withoutFlip.verification.report)) as? [String: Any] ?? [:]
+                plain["best_threshold"] = ["cosine": rounded(withoutFlip.best.threshold), "accuracy": withoutFlip.best.accuracy]
+                object["without_flip"] = plain
+            }
             printJSON(object)
         } else {
-            print("LFW \(pairsPath): \(report.pairs) pairs, model \(pipeline.model.name)\(flip ? " + flip" : "")")
+            print("LFW \(pairsPath): \(report.pairs) pairs, model \(pipeline.model.name), landmarks \(pipeline.landmarks.rawValue)\(flip ? " + flip" : "")")
             print(String(format: "accuracy %.2f%% ± %.2f (10 folds)", 100 * report.accuracy.mean, 100 * report.accuracy.std))
             for (far, tar) in report.tarAtFAR.sorted(by: { Double($0.key)! > Double($1.key)! }) {
                 print("TAR at FAR \(far): " + (tar.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a (too few impostor pairs)"))

@@ -26,14 +26,44 @@ struct PreparedImage: Sendable {
 final class FacePipeline: @unchecked Sendable {
     let model: any EmbeddingModel
     let modelName: String
+    /// The landmarks the crops are aligned with.
+    let landmarks: LandmarkSource
+    /// The template crops are cut with (the model's own, or dlib's 5-point chip for `.dlib5`).
+    let cropTemplate: AlignmentTemplate
     private let detectors: [MTCNN]
+    private let predictor: ShapePredictor?
     var workers: Int { detectors.count }
 
-    /// - Parameter modelName: an `EmbeddingModels` name (`dlib-resnet`, `sphere20a:PATH`, …).
-    init(modelName: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    /// - Parameters:
+    ///   - modelName: an `EmbeddingModels` name (`dlib-resnet`, `sphere20a:PATH`, …).
+    ///   - landmarks: nil = the model's default (`LandmarkSource.default(for:)`).
+    init(modelName: String, landmarks: LandmarkSource? = nil,
+         workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         self.modelName = modelName
         model = try EmbeddingModels.load(name: modelName)
+        let source = landmarks ?? LandmarkSource.default(for: model)
+        self.landmarks = source
+        switch source {
+        case .mtcnn:
+            cropTemplate = model.cropTemplate
+            predictor = nil
+        case .dlib5:
+            guard let template = LandmarkSource.dlib5Template(for: model) else {
+                throw CLIError.usage("--landmarks dlib5 needs a model aligned with dlib's 5-point chip (dlib-resnet); "
+                                     + "use --landmarks mtcnn with \(model.name)")
+            }
+            cropTemplate = template
+            predictor = try ShapePredictor.loadDefault()
+        }
         detectors = try (0..<max(1, workers)).map { _ in try MTCNN.loadDefault() }
+    }
+
+    /// The aligned crop of `face` in `image`: from MTCNN's five points with the model's template, or
+    /// (`.dlib5`) from dlib's shape predictor run on the HOG-like box of the detection.
+    func crop(_ image: Image, face: DetectedFace) throws -> Image {
+        guard let predictor else { return try align(image, landmarks: face.landmarks, template: cropTemplate) }
+        let points = predictor.predict(image, box: DlibBoxMapping.box(for: face))
+        return try align(image, landmarks: points, template: cropTemplate)
     }
 
     /// Decodes, detects and aligns one image (on detector `worker`).
@@ -53,7 +83,7 @@ final class FacePipeline: @unchecked Sendable {
                 return result
             }
             result.faces = try selected.map {
-                PreparedFace(face: $0, crop: try align(image, landmarks: $0.landmarks, template: model.cropTemplate))
+                PreparedFace(face: $0, crop: try crop(image, face: $0))
             }
         } catch {
             result.failure = "\(error)"
@@ -106,4 +136,6 @@ struct FaceOptions: ParsableArguments {
     var model: String = EmbeddingModels.defaultName
     @Option(help: "Which faces of an image: largest, centre, all, reject-multiple.")
     var select: FaceSelection = .largest
+    @Option(help: "Alignment landmarks: mtcnn (MTCNN's 5 points) or dlib5 (dlib's shape predictor); default: the model's best.")
+    var landmarks: LandmarkSource?
 }

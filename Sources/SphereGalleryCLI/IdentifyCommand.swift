@@ -22,6 +22,8 @@ struct IdentifyCommand: ParsableCommand {
     var images: [String] = []
     @Option(help: "Which faces of a photograph: all (default), largest, centre, reject-multiple.")
     var select: FaceSelection = .all
+    @Option(help: "Alignment landmarks: mtcnn or dlib5 (default: the model's best; use what the gallery was enrolled with).")
+    var landmarks: LandmarkSource?
     @Option(help: "JSON Lines file of query vectors ('-' for standard input).")
     var vectors: String?
     @Option(help: "A float32/float64 .npy matrix of query vectors.")
@@ -94,7 +96,8 @@ struct IdentifyCommand: ParsableCommand {
     private func identifyPhotographs() throws {
         let gallery = try Gallery.open(at: database.db, readOnly: true, storage: storage.storage)
         defer { try? gallery.close() }
-        let pipeline = try FacePipeline(modelName: gallery.model.name)
+        let pipeline = try FacePipeline(modelName: gallery.model.name,
+                                        landmarks: landmarks ?? LandmarkSource.recorded(in: gallery.model.metadataJSON))
         guard pipeline.model.outputDimension == gallery.model.dim else {
             throw GalleryError.modelMismatch(gallery: gallery.model.name, requested: pipeline.model.name)
         }

@@ -24,13 +24,15 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         var modelName = faces.model
         var galleryThreshold: Float?
+        var landmarks = faces.landmarks
         if let db {
             let gallery = try Gallery.open(at: db, readOnly: true)
             modelName = gallery.model.name
             galleryThreshold = try gallery.threshold()
+            landmarks = landmarks ?? LandmarkSource.recorded(in: gallery.model.metadataJSON)
             try gallery.close()
         }
-        let pipeline = try FacePipeline(modelName: modelName, workers: 2)
+        let pipeline = try FacePipeline(modelName: modelName, landmarks: landmarks, workers: 2)
         let selection: FaceSelection = faces.select == .all ? .largest : faces.select
         let prepared = [first, second].enumerated().map { i, path in
             pipeline.prepare(path: path, selection: selection, worker: i)
@@ -41,7 +43,8 @@ struct VerifyCommand: ParsableCommand {
         }
         let vectors = try pipeline.embed(prepared.map { $0.faces[0].crop })
         let cosine = zip(vectors[0], vectors[1]).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-        let used = threshold ?? galleryThreshold ?? DefaultThresholds.thresholds(for: pipeline.model.name).map { Float($0.verification) }
+        let used = threshold ?? galleryThreshold
+            ?? DefaultThresholds.thresholds(for: pipeline.model.name, landmarks: pipeline.landmarks).map { Float($0.verification) }
         let same = used.map { cosine >= $0 }
         if output.json {
             printJSON(["same": same as Any? ?? NSNull(), "cosine": rounded(cosine), "angle": rounded(acosDegrees(cosine), 3),

@@ -17,6 +17,7 @@ enum PipelineFixtures {
         FileManager.default.fileExists(atPath: lfw.path)
             && FileManager.default.fileExists(atPath: cache + "/dlib_resnet_v1.safetensors")
             && FileManager.default.fileExists(atPath: cache + "/mtcnn_onet.safetensors")
+            && FileManager.default.fileExists(atPath: cache + "/dlib_shape_predictor_5.safetensors")
     }
 
     /// The first `count` people (by name) with at least `minimum` images, and their images, sorted.
