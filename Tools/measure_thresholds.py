@@ -59,7 +59,8 @@ def main():
                 (work / "people" / name / f.name).symlink_to(f.resolve())
         db = work / "view1.sqlite"
         subprocess.run([str(CLI), "enrol", "--db", str(db), "--model", a.model, "--select", "centre",
-                        "--report", str(work / "report.jsonl"), str(work / "people")] + a.extra, check=True)
+                        "--report", str(work / "report.jsonl"), str(work / "people")] + a.extra, check=True,
+                       stdout=sys.stderr)
         subprocess.run([str(CLI), "export", "--db", str(db), "--npy", str(work / "v.npy"),
                         "--labels", str(work / "labels.txt")], check=True)
         vectors = np.load(work / "v.npy").astype(np.float64)

@@ -1,8 +1,9 @@
 /// Inner products of a block of queries with a run of consecutive gallery rows, without
 /// BLAS: the kernel for a few queries, and for galleries too small for `sgemm`'s packing to
 /// pay off. Register-blocked: two queries against four rows (eight SIMD8 accumulators,
-/// every loaded row chunk used twice), or one query against eight rows; the eight partial
-/// sums are reduced together by a transpose-add tree, one shuffle level per halving.
+/// every loaded row chunk used twice), or one query against eight rows read one after the
+/// other; the eight partial sums are reduced together by a transpose-add tree, one shuffle
+/// level per halving.
 enum ScoreTile {
     /// `scores[q * scoreStride + j] = ⟨query q, row j⟩` for `q < queryCount`, `j < rowCount`.
     /// - Parameters:
@@ -68,7 +69,9 @@ enum ScoreTile {
         }
     }
 
-    /// One query against every row, eight rows at a time.
+    /// One query against every row, eight rows at a time. Each row is read front to back
+    /// (one query is memory-bound: sequential reads keep the prefetchers streaming), and the
+    /// eight rows' partial sums are reduced together.
     @inline(__always)
     private static func oneQuery<Row: GalleryScalar>(
         _ query: UnsafePointer<Float>, rows: UnsafePointer<Row>, rowCount: Int, dim: Int, scores: UnsafeMutablePointer<Float>
@@ -78,22 +81,11 @@ enum ScoreTile {
         var j = 0
         while j + 8 <= rowCount {
             let r0 = rows + j * dim
-            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-            var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
-            var e = 0
-            while e < vectorDim {
-                let x = qa.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
-                a0.addProduct(x, Row.load8(r0 + e))
-                a1.addProduct(x, Row.load8(r0 + dim + e))
-                a2.addProduct(x, Row.load8(r0 + 2 * dim + e))
-                a3.addProduct(x, Row.load8(r0 + 3 * dim + e))
-                a4.addProduct(x, Row.load8(r0 + 4 * dim + e))
-                a5.addProduct(x, Row.load8(r0 + 5 * dim + e))
-                a6.addProduct(x, Row.load8(r0 + 6 * dim + e))
-                a7.addProduct(x, Row.load8(r0 + 7 * dim + e))
-                e += 8
-            }
-            var sums = reduce(a0, a1, a2, a3, a4, a5, a6, a7)
+            var sums = reduce(
+                partialDot(qa, r0, vectorDim), partialDot(qa, r0 + dim, vectorDim),
+                partialDot(qa, r0 + 2 * dim, vectorDim), partialDot(qa, r0 + 3 * dim, vectorDim),
+                partialDot(qa, r0 + 4 * dim, vectorDim), partialDot(qa, r0 + 5 * dim, vectorDim),
+                partialDot(qa, r0 + 6 * dim, vectorDim), partialDot(qa, r0 + 7 * dim, vectorDim))
             if vectorDim < dim {
                 for t in vectorDim..<dim {
                     var v = SIMD8<Float>()
@@ -108,6 +100,25 @@ enum ScoreTile {
             scores[j] = dot(query, rows + j * dim, dim: dim)
             j += 1
         }
+    }
+
+    /// The first `vectorDim` (a multiple of 8) products of a query and a row, summed into
+    /// eight lanes (two accumulators, so the FMA latency is half hidden within the row).
+    @inline(__always)
+    private static func partialDot<Row: GalleryScalar>(
+        _ query: UnsafeRawPointer, _ row: UnsafePointer<Row>, _ vectorDim: Int
+    ) -> SIMD8<Float> {
+        var a = SIMD8<Float>(), b = SIMD8<Float>()
+        var e = 0
+        while e + 16 <= vectorDim {
+            a.addProduct(query.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self), Row.load8(row + e))
+            b.addProduct(query.loadUnaligned(fromByteOffset: e * 4 + 32, as: SIMD8<Float>.self), Row.load8(row + e + 8))
+            e += 16
+        }
+        if e < vectorDim {
+            a.addProduct(query.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self), Row.load8(row + e))
+        }
+        return a + b
     }
 
     /// `[a0.sum(), a1.sum(), …, a7.sum()]` in 7 shuffle-adds instead of 8 separate reductions.

@@ -15,7 +15,7 @@ import Foundation
 enum SearchKernel {
     /// Below this many queries the direct kernel is faster than GEMM at every gallery size.
     static let gemmThreshold = 4
-    /// Galleries up to this many rows take the direct kernel for batches below
+    /// Float32 galleries up to this many rows take the direct kernel for batches below
     /// `directBatchLimit` queries too: BLAS's packing does not pay off there (measured; see README).
     static let directRowLimit = 50_000
     static let directBatchLimit = 64
@@ -23,6 +23,9 @@ enum SearchKernel {
     static let scoreBudget = 1 << 18
     /// Rows per BLAS tile at most.
     static let maxTileRows = 4096
+    /// Multiply-adds below which a direct search stays on one core: waking a second core costs
+    /// more than it saves (measured: 10k×128, one query).
+    static let directWorkPerSlice = 1 << 21
     /// Bytes of rows per direct tile: they stay in the core's L2 while every query passes over them.
     static let directTileBytes = 64 << 10
 
@@ -40,7 +43,8 @@ enum SearchKernel {
         let blas: Bool
         switch path {
         case .automatic:
-            blas = queryCount >= gemmThreshold && (matrix.count > directRowLimit || queryCount >= directBatchLimit)
+            blas = queryCount >= gemmThreshold
+                && (matrix.storage == .float16 || matrix.count > directRowLimit || queryCount >= directBatchLimit)
         case .blas: blas = true
         case .direct: blas = false
         }
@@ -57,7 +61,7 @@ enum SearchKernel {
         _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int, workers: Int, blas: Bool
     ) -> [TopKIdentities] {
         let n = matrix.count, dim = matrix.dim
-        let slices = max(1, min(workers, n / (blas ? 1024 : 4096)))
+        let slices = max(1, min(workers, blas ? n / 1024 : n * dim * queryCount / directWorkPerSlice))
         let tile = blas
             ? max(256, min(n, maxTileRows, scoreBudget / queryCount))
             : max(8, directTileBytes / (dim * matrix.storage.bytesPerValue)) & ~7
@@ -162,8 +166,8 @@ enum SearchKernel {
 
 /// Which kernel scores a search's tiles (for tuning and benchmarks; `.automatic` otherwise).
 public enum SearchPath: String, Sendable, CaseIterable {
-    /// By batch and gallery size: BLAS for 4 or more queries against more than 50,000 rows,
-    /// or 64 or more against any.
+    /// By batch, gallery size and storage: BLAS for 4 or more queries against more than
+    /// 50,000 rows or float16 rows, or 64 or more queries against any.
     case automatic
     /// `cblas_sgemm` (float16 rows widened first).
     case blas
