@@ -84,7 +84,7 @@ def main():
                      "--neval", 64, "--workdir", work])]
                 ours += [dict(row, round=r) for row in run(
                     [args.bin, "search", "--d", d, "--n", n, "--q", args.q, "--k", 10,
-                     "--storage", "f32,f16", "--runs", args.runs, "--seed", r])]
+                     "--storage", "f32,f16", "--runs", args.runs, "--min-time", 0.5, "--seed", r])]
             for q in [int(x) for x in args.q.split(",")]:
                 def med(rows):
                     return statistics.median(rows) if rows else float("nan")

@@ -13,7 +13,9 @@ struct SearchBench: ParsableCommand {
     @Option(help: "Comma-separated query batch sizes.") var q = "1,16,256"
     @Option var k = 10
     @Option(help: "Comma-separated storages: f32,f16.") var storage = "f32"
-    @Option(help: "Timed runs per point (the median is reported).") var runs = 7
+    @Option(help: "Timed runs per point at least (the median is reported).") var runs = 7
+    @Option(help: "Keep timing runs until this many seconds have passed (at most 3,000 runs), as the peer script does.")
+    var minTime = 0.5
     @Option var warmup = 1
     @Option var seed: UInt64 = 0
     @Option(help: "Search kernel: automatic, blas, direct.") var path = "automatic"
@@ -47,7 +49,13 @@ struct SearchBench: ParsableCommand {
                 let before = CPUSnapshot.now()
                 let timings = queries.withUnsafeBufferPointer { buffer -> [Double] in
                     for _ in 0..<warmup { _ = matrix.search(buffer.baseAddress!, count: batch, k: k, path: searchPath) }
-                    return (0..<runs).map { _ in measure { hits = matrix.search(buffer.baseAddress!, count: batch, k: k, path: searchPath) } }
+                    var times: [Double] = []
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    while times.count < runs
+                        || (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < minTime && times.count < 3000) {
+                        times.append(measure { hits = matrix.search(buffer.baseAddress!, count: batch, k: k, path: searchPath) })
+                    }
+                    return times
                 }
                 if storage == .float32 { exact[batch] = hits }
                 let recall = exact[batch].map { reference in
@@ -58,7 +66,7 @@ struct SearchBench: ParsableCommand {
                 let latency = median(timings)
                 printJSONLine([
                     "tool": "sphere-gallery", "path": path, "storage": storage.rawValue, "d": d, "n": n, "q": batch, "k": k,
-                    "qps": Double(batch) / latency, "lat_ms": latency * 1000, "runs_ms": timings.map { $0 * 1000 },
+                    "qps": Double(batch) / latency, "lat_ms": latency * 1000, "runs": timings.count,
                     "recall10": recall ?? NSNull(), "memory_mb": Double(matrix.bytes) / 1_048_576,
                     "build_s": buildTime + addTime, "foreign_cpu": before.foreignShare(until: CPUSnapshot.now()),
                 ])
