@@ -160,6 +160,9 @@ public final class Gallery: Sendable {
     /// All identities, by key.
     public func identities() throws -> [IdentitySummary] { try store.listIdentities() }
 
+    /// Which of `keys` are enrolled identities (one indexed lookup each, not a listing).
+    public func enrolledKeys(among keys: Set<String>) throws -> Set<String> { try store.existingKeys(keys) }
+
     /// One identity and its templates.
     public func identity(_ key: String) throws -> (IdentitySummary, [TemplateSummary]) { try store.identity(key) }
 

@@ -394,6 +394,13 @@ final class GalleryStore: Sendable {
         }
     }
 
+    func existingKeys(_ keys: Set<String>) throws -> Set<String> {
+        try read { db in
+            let statement = try db.cachedStatement(sql: "SELECT 1 FROM identity WHERE key = ?")
+            return Set(try keys.filter { try Int.fetchOne(statement, arguments: [$0]) != nil })
+        }
+    }
+
     func listIdentities() throws -> [IdentitySummary] {
         try read { db in
             try Row.fetchAll(db, sql: """

@@ -45,7 +45,7 @@ struct IdentifyCommand: ParsableCommand {
         let queries = try vectors.map(VectorFiles.readJSONLines) ?? VectorFiles.readNPYWithLabels(npy!, labels: nil)
         let gallery = try Gallery.open(at: database.db, readOnly: true, storage: storage.storage)
         let results = try gallery.search(queries.map(\.vector), k: topK, threshold: threshold)
-        let enrolled = Set(try gallery.identities().map(\.key))
+        let enrolled = try gallery.enrolledKeys(among: Set(queries.compactMap(\.identity)))
         try gallery.close()
         if output.json {
             for (i, result) in results.enumerated() { printJSON(searchResultJSON(result, query: i)) }
