@@ -103,22 +103,25 @@ enum ScoreTile {
     }
 
     /// The first `vectorDim` (a multiple of 8) products of a query and a row, summed into
-    /// eight lanes (two accumulators, so the FMA latency is half hidden within the row).
+    /// eight lanes (four accumulators, so the FMA latency is hidden within the row).
     @inline(__always)
     private static func partialDot<Row: GalleryScalar>(
         _ query: UnsafeRawPointer, _ row: UnsafePointer<Row>, _ vectorDim: Int
     ) -> SIMD8<Float> {
-        var a = SIMD8<Float>(), b = SIMD8<Float>()
+        var a = SIMD8<Float>(), b = SIMD8<Float>(), c = SIMD8<Float>(), d = SIMD8<Float>()
         var e = 0
-        while e + 16 <= vectorDim {
+        while e + 32 <= vectorDim {
             a.addProduct(query.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self), Row.load8(row + e))
             b.addProduct(query.loadUnaligned(fromByteOffset: e * 4 + 32, as: SIMD8<Float>.self), Row.load8(row + e + 8))
-            e += 16
+            c.addProduct(query.loadUnaligned(fromByteOffset: e * 4 + 64, as: SIMD8<Float>.self), Row.load8(row + e + 16))
+            d.addProduct(query.loadUnaligned(fromByteOffset: e * 4 + 96, as: SIMD8<Float>.self), Row.load8(row + e + 24))
+            e += 32
         }
-        if e < vectorDim {
+        while e < vectorDim {
             a.addProduct(query.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self), Row.load8(row + e))
+            e += 8
         }
-        return a + b
+        return (a + b) + (c + d)
     }
 
     /// `[a0.sum(), a1.sum(), …, a7.sum()]` in 7 shuffle-adds instead of 8 separate reductions.
