@@ -54,7 +54,7 @@ def run(cmd, capture=False):
     shown = " ".join(str(c) for c in cmd).replace(str(ROOT) + "/", "")
     print(f"$ {shown}", flush=True)
     done = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE if capture else None, text=True)
-    if done.returncode not in (0,):
+    if done.returncode != 0:
         raise SystemExit(f"failed ({done.returncode}): {shown}")
     return done.stdout
 

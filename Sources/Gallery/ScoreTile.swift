@@ -146,18 +146,12 @@ enum ScoreTile {
         SIMD8(lowHalf: a.evenHalf + a.oddHalf, highHalf: b.evenHalf + b.oddHalf)
     }
 
+    /// One query with one row (the rows left over after the blocks).
     @inline(__always)
     private static func dot<Row: GalleryScalar>(_ query: UnsafePointer<Float>, _ row: UnsafePointer<Row>, dim: Int) -> Float {
         let vectorDim = dim & ~7
-        let qa = UnsafeRawPointer(query)
-        var acc = SIMD8<Float>()
-        var e = 0
-        while e < vectorDim {
-            acc.addProduct(qa.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self), Row.load8(row + e))
-            e += 8
-        }
-        var sum = acc.sum()
-        while e < dim { sum += query[e] * row[e].float; e += 1 }
+        var sum = partialDot(UnsafeRawPointer(query), row, vectorDim).sum()
+        for e in vectorDim..<dim { sum += query[e] * row[e].float }
         return sum
     }
 }

@@ -63,7 +63,7 @@ enum SearchKernel {
         let n = matrix.count, dim = matrix.dim
         let slices = max(1, min(workers, blas ? n / 1024 : n * dim * queryCount / directWorkPerSlice))
         let tile = blas
-            ? max(256, min(n, maxTileRows, scoreBudget / queryCount))
+            ? blasTileRows(rows: n, queryCount: queryCount)
             : max(8, directTileBytes / (dim * matrix.storage.bytesPerValue)) & ~7
         let partial = Shared(UnsafeMutablePointer<[TopKIdentities]>.allocate(capacity: slices))
         partial.pointer.initialize(repeating: [], count: slices)
@@ -90,10 +90,7 @@ enum SearchKernel {
                     } else {
                         rowPointer = matrix.float32Row(t0)
                     }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                                Int32(queryCount), Int32(rows), Int32(dim),
-                                1, query.pointer, Int32(dim), rowPointer, Int32(dim),
-                                0, scores, Int32(rows))
+                    blasScores(query.pointer, queryCount: queryCount, rows: rowPointer, rowCount: rows, dim: dim, into: scores)
                 case (false, .float32):
                     ScoreTile.compute(queries: query.pointer, queryCount: queryCount, rows: matrix.float32Row(t0),
                                       rowCount: rows, dim: dim, scores: scores, scoreStride: rows)
@@ -120,9 +117,7 @@ enum SearchKernel {
         _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int, workers: Int
     ) -> [TopKIdentities] {
         let n = matrix.count, dim = matrix.dim
-        // Tiles of at most 4,096 rows keep the Q × tile scores (and, for float16, the
-        // widened rows) in cache while the heaps scan them.
-        let tile = max(256, min(n, maxTileRows, scoreBudget / queryCount))
+        let tile = blasTileRows(rows: n, queryCount: queryCount)
         let heaps = Shared(UnsafeMutablePointer<TopKIdentities>.allocate(capacity: queryCount))
         heaps.pointer.initialize(repeating: TopKIdentities(k: k), count: queryCount)
         defer { heaps.pointer.deinitialize(count: queryCount); heaps.pointer.deallocate() }
@@ -146,10 +141,7 @@ enum SearchKernel {
             } else {
                 rowPointer = matrix.float32Row(first)
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                        Int32(queryCount), Int32(rows), Int32(dim),
-                        1, queries, Int32(dim), rowPointer, Int32(dim),
-                        0, scores.pointer, Int32(rows))
+            blasScores(queries, queryCount: queryCount, rows: rowPointer, rowCount: rows, dim: dim, into: scores.pointer)
             DispatchQueue.concurrentPerform(iterations: lanes) { lane in
                 var q = lane
                 while q < queryCount {
@@ -161,6 +153,23 @@ enum SearchKernel {
             t0 += rows
         }
         return Array(UnsafeBufferPointer(start: heaps.pointer, count: queryCount))
+    }
+}
+
+extension SearchKernel {
+    /// Rows per BLAS tile: at most 4,096, so the `Q × tile` scores (and, for float16, the
+    /// widened rows) stay in cache while the heaps scan them.
+    static func blasTileRows(rows n: Int, queryCount: Int) -> Int {
+        max(256, min(n, maxTileRows, scoreBudget / queryCount))
+    }
+
+    /// `scores[q × rowCount + j] = ⟨query q, row j⟩` by `cblas_sgemm` (queries × rowsᵀ).
+    static func blasScores(_ queries: UnsafePointer<Float>, queryCount: Int, rows: UnsafePointer<Float>, rowCount: Int,
+                           dim: Int, into scores: UnsafeMutablePointer<Float>) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                    Int32(queryCount), Int32(rowCount), Int32(dim),
+                    1, queries, Int32(dim), rows, Int32(dim),
+                    0, scores, Int32(rowCount))
     }
 }
 

@@ -121,11 +121,9 @@ enum FeatureInputs {
         let sources = rows.indices.map { "\(path) row \($0)" }
         var names = [String](repeating: "", count: rows.count)
         if let labels {
-            guard let text = try? String(contentsOfFile: labels, encoding: .utf8) else {
+            guard let lines = VectorFiles.readLabels(labels) else {
                 throw FeatureInputError.missing(option: "labels", path: labels)
             }
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            if lines.last == "" { lines.removeLast() }
             guard lines.count == rows.count else { throw FeatureInputError.labelCount(labels: labels, lines: lines.count, rows: rows.count) }
             names = lines
         }

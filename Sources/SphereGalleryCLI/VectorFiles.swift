@@ -120,13 +120,20 @@ enum VectorFiles {
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
+    /// The lines of a labels file (one identity a line; a final newline ends the last line),
+    /// or nil when it cannot be read.
+    static func readLabels(_ path: String) -> [String]? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        var names = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if names.last == "" { names.removeLast() }
+        return names
+    }
+
     /// `--npy X.npy --labels L.txt`: rows with one label a line.
     static func readNPYWithLabels(_ npy: String, labels: String?) throws -> [LabelledVector] {
         let rows = try readNPY(npy)
         guard let labels else { return rows.map { LabelledVector(identity: nil, vector: $0, source: nil) } }
-        guard let text = try? String(contentsOfFile: labels, encoding: .utf8) else { throw VectorFileError.unreadable(labels) }
-        var names = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if names.last == "" { names.removeLast() }
+        guard let names = readLabels(labels) else { throw VectorFileError.unreadable(labels) }
         guard names.count == rows.count else { throw VectorFileError.labelCount(labels: names.count, rows: rows.count) }
         return zip(names, rows).map { LabelledVector(identity: $0, vector: $1, source: nil) }
     }
