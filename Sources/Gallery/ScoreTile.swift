@@ -78,27 +78,30 @@ enum ScoreTile {
     ) {
         let vectorDim = dim & ~7
         let qa = UnsafeRawPointer(query)
-        var j = 0
-        while j + 8 <= rowCount {
-            let r0 = rows + j * dim
-            var sums = reduce(
-                partialDot(qa, r0, vectorDim), partialDot(qa, r0 + dim, vectorDim),
-                partialDot(qa, r0 + 2 * dim, vectorDim), partialDot(qa, r0 + 3 * dim, vectorDim),
-                partialDot(qa, r0 + 4 * dim, vectorDim), partialDot(qa, r0 + 5 * dim, vectorDim),
-                partialDot(qa, r0 + 6 * dim, vectorDim), partialDot(qa, r0 + 7 * dim, vectorDim))
-            if vectorDim < dim {
-                for t in vectorDim..<dim {
-                    var v = SIMD8<Float>()
-                    for r in 0..<8 { v[r] = r0[r * dim + t].float }
-                    sums += query[t] * v
+        // Each row's partial sums go to memory before the eight are reduced: held in registers
+        // they crowd out the row's accumulators, which the compiler then spills inside the
+        // inner loop (measured 1.6× slower on a 1,000×128 gallery held in L2).
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 8) { partials in
+            var j = 0
+            while j + 8 <= rowCount {
+                let r0 = rows + j * dim
+                for r in 0..<8 { partials[r] = partialDot(qa, r0 + r * dim, vectorDim) }
+                var sums = reduce(partials[0], partials[1], partials[2], partials[3],
+                                  partials[4], partials[5], partials[6], partials[7])
+                if vectorDim < dim {
+                    for t in vectorDim..<dim {
+                        var v = SIMD8<Float>()
+                        for r in 0..<8 { v[r] = r0[r * dim + t].float }
+                        sums += query[t] * v
+                    }
                 }
+                UnsafeMutableRawPointer(scores + j).storeBytes(of: sums, as: SIMD8<Float>.self)
+                j += 8
             }
-            UnsafeMutableRawPointer(scores + j).storeBytes(of: sums, as: SIMD8<Float>.self)
-            j += 8
-        }
-        while j < rowCount {
-            scores[j] = dot(query, rows + j * dim, dim: dim)
-            j += 1
+            while j < rowCount {
+                scores[j] = dot(query, rows + j * dim, dim: dim)
+                j += 1
+            }
         }
     }
 

@@ -7,18 +7,18 @@ import Foundation
 ///
 /// The rows are split across the cores; each core scores its slice tile by tile into a small
 /// buffer and scans it with its own heaps, and the per-core heaps are merged at the end. A
-/// tile's scores come from `cblas_sgemm` for batches of queries against large galleries
-/// (FAISS's rule: BLAS pays off from a few queries up), and from the register-blocked
-/// `ScoreTile` kernel otherwise — a few queries, or a gallery small enough that packing the
-/// operands for BLAS costs more than the products. With OpenBLAS running its own threads (a
-/// library user's default) the BLAS path lets them multiply and scans on all cores.
+/// tile's scores come from `cblas_sgemm` for large batches of queries, and from the
+/// register-blocked `ScoreTile` kernel otherwise, where packing the operands for BLAS costs
+/// more than it saves. With OpenBLAS running its own threads (a library user's default) the
+/// BLAS path lets them multiply and scans on all cores.
 enum SearchKernel {
-    /// Below this many queries the direct kernel is faster than GEMM at every gallery size.
-    static let gemmThreshold = 4
-    /// Float32 galleries up to this many rows take the direct kernel for batches below
-    /// `directBatchLimit` queries too: BLAS's packing does not pay off there (measured; see README).
-    static let directRowLimit = 50_000
-    static let directBatchLimit = 64
+    /// Float32 batches below this many queries take the direct kernel at every gallery size:
+    /// each tile of rows is read once for the whole batch, and below ~32 queries that beats
+    /// BLAS's packing (measured at Q = 16 and 32 against 10k–1M rows, d = 128 and 512; see README).
+    static let float32GemmThreshold = 32
+    /// Float16 rows are widened for BLAS from this many queries on (the direct kernel widens
+    /// every row once per pair of queries, which costs more than one widening pass per tile).
+    static let float16GemmThreshold = 4
     /// Bound on the scores buffer of the BLAS path: `Q × tile ≤ scoreBudget` floats.
     static let scoreBudget = 1 << 18
     /// Rows per BLAS tile at most.
@@ -43,8 +43,7 @@ enum SearchKernel {
         let blas: Bool
         switch path {
         case .automatic:
-            blas = queryCount >= gemmThreshold
-                && (matrix.storage == .float16 || matrix.count > directRowLimit || queryCount >= directBatchLimit)
+            blas = queryCount >= (matrix.storage == .float16 ? float16GemmThreshold : float32GemmThreshold)
         case .blas: blas = true
         case .direct: blas = false
         }
@@ -175,8 +174,8 @@ extension SearchKernel {
 
 /// Which kernel scores a search's tiles (for tuning and benchmarks; `.automatic` otherwise).
 public enum SearchPath: String, Sendable, CaseIterable {
-    /// By batch, gallery size and storage: BLAS for 4 or more queries against more than
-    /// 50,000 rows or float16 rows, or 64 or more queries against any.
+    /// By batch and storage: BLAS for 32 or more queries against float32 rows, 4 or more
+    /// against float16 rows.
     case automatic
     /// `cblas_sgemm` (float16 rows widened first).
     case blas
@@ -191,6 +190,7 @@ struct Shared<T>: @unchecked Sendable {
 }
 
 extension ProcessInfo {
-    /// Cores available to this process.
-    static var activeCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    /// Cores available to this process, read once: Foundation reads the cgroup files on every
+    /// `activeProcessorCount` (measured: a search of a 64-row gallery took 22 µs with it, 3.3 µs without).
+    static let activeCores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 }

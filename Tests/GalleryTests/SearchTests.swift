@@ -70,6 +70,34 @@ import Testing
         }
     }
 
+    /// The block-skipping scan keeps what offering every score one by one keeps: runs that
+    /// end inside a block of 64, identities repeated within and across runs, rising scores
+    /// (every block passes the floor) and falling ones (most blocks are skipped).
+    @Test(arguments: [0, 1, 63, 64, 65, 129, 1000])
+    func runScanEqualsScoreByScore(count: Int) {
+        var random = SplitMix64(seed: UInt64(count))
+        for order in ["random", "rising", "falling"] {
+            var scores = (0..<count).map { _ in Float(random.next() % 20_001) / 10_000 - 1 }
+            if order == "rising" { scores.sort() } else if order == "falling" { scores.sort(by: >) }
+            let identities = (0..<count).map { _ in Int64(random.next() % 50) }
+            let templates = (0..<count).map { Int64($0) }
+            var run = TopKIdentities(k: 7), single = TopKIdentities(k: 7)
+            for half in [0..<count / 2, count / 2..<count] {
+                scores.withUnsafeBufferPointer { s in
+                    identities.withUnsafeBufferPointer { i in
+                        templates.withUnsafeBufferPointer { t in
+                            run.offer(scores: s.baseAddress! + half.lowerBound, count: half.count,
+                                      identities: i.baseAddress! + half.lowerBound, templates: t.baseAddress! + half.lowerBound)
+                        }
+                    }
+                }
+                for j in half { single.offer(identity: identities[j], score: scores[j], template: templates[j]) }
+            }
+            #expect(run.ranked().map(\.identity) == single.ranked().map(\.identity), "\(order)")
+            #expect(run.ranked().map(\.score) == single.ranked().map(\.score), "\(order)")
+        }
+    }
+
     @Test(arguments: [1, 2, 32])
     func float16StorageKeepsRecall(queryCount: Int) {
         let dim = 128
