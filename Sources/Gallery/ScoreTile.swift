@@ -10,6 +10,7 @@ enum ScoreTile {
     ///   - queries: `queryCount × dim` row-major float32.
     ///   - rows: `rowCount × dim` row-major values of `Row` (float32 or float16).
     ///   - scores: at least `(queryCount − 1) × scoreStride + rowCount` floats.
+    /// Float16 rows suit one query; for more, widen the tile first (`SearchKernel` does).
     @inline(__always)
     static func compute<Row: GalleryScalar>(
         queries: UnsafePointer<Float>, queryCount: Int, rows: UnsafePointer<Row>, rowCount: Int, dim: Int,

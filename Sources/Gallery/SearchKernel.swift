@@ -12,13 +12,10 @@ import Foundation
 /// more than it saves. With OpenBLAS running its own threads (a library user's default) the
 /// BLAS path lets them multiply and scans on all cores.
 enum SearchKernel {
-    /// Float32 batches below this many queries take the direct kernel at every gallery size:
-    /// each tile of rows is read once for the whole batch, and below ~32 queries that beats
-    /// BLAS's packing (measured at Q = 16 and 32 against 10k–1M rows, d = 128 and 512; see README).
-    static let float32GemmThreshold = 32
-    /// Float16 rows are widened for BLAS from this many queries on (the direct kernel widens
-    /// every row once per pair of queries, which costs more than one widening pass per tile).
-    static let float16GemmThreshold = 4
+    /// Batches below this many queries take the direct kernel at every gallery size and
+    /// storage: each tile of rows is read once for the whole batch, and below ~32 queries that
+    /// beats BLAS's packing (measured at Q = 2–64 against 10k–1M rows, d = 128 and 512; see README).
+    static let gemmThreshold = 32
     /// Bound on the scores buffer of the BLAS path: `Q × tile ≤ scoreBudget` floats.
     static let scoreBudget = 1 << 18
     /// Rows per BLAS tile at most.
@@ -43,7 +40,7 @@ enum SearchKernel {
         let blas: Bool
         switch path {
         case .automatic:
-            blas = queryCount >= (matrix.storage == .float16 ? float16GemmThreshold : float32GemmThreshold)
+            blas = queryCount >= gemmThreshold
         case .blas: blas = true
         case .direct: blas = false
         }
@@ -74,28 +71,34 @@ enum SearchKernel {
             var heaps = (0..<queryCount).map { _ in TopKIdentities(k: k) }
             let scoreBuffer = ScratchBuffers.shared.borrow(queryCount * tile)
             defer { ScratchBuffers.shared.release(scoreBuffer) }
-            let widenBuffer = ScratchBuffers.shared.borrow(blas && matrix.storage == .float16 ? tile * dim : 1)
+            // Float16 tiles are widened to float32 once for all queries, except for a single
+            // query, which widens as it reads (inside the two-query kernel the widening is
+            // compiled as a call that spills the accumulators: measured 4× slower).
+            let widen = matrix.storage == .float16 && (blas || queryCount > 1)
+            let widenBuffer = ScratchBuffers.shared.borrow(widen ? tile * dim : 1)
             defer { ScratchBuffers.shared.release(widenBuffer) }
             let scores = scoreBuffer.pointer, widened = widenBuffer.pointer
             var t0 = start
             while t0 < end {
                 let rows = min(tile, end - t0)
-                switch (blas, matrix.storage) {
-                case (true, _):
+                if matrix.storage == .float16 && !widen {
+                    ScoreTile.compute(queries: query.pointer, queryCount: queryCount, rows: matrix.float16Row(t0),
+                                      rowCount: rows, dim: dim, scores: scores, scoreStride: rows)
+                } else {
                     let rowPointer: UnsafePointer<Float>
-                    if matrix.storage == .float16 {
+                    if widen {
                         Float16Widening.widen(matrix.float16Row(t0), into: widened, count: rows * dim)
                         rowPointer = UnsafePointer(widened)
                     } else {
                         rowPointer = matrix.float32Row(t0)
                     }
-                    blasScores(query.pointer, queryCount: queryCount, rows: rowPointer, rowCount: rows, dim: dim, into: scores)
-                case (false, .float32):
-                    ScoreTile.compute(queries: query.pointer, queryCount: queryCount, rows: matrix.float32Row(t0),
-                                      rowCount: rows, dim: dim, scores: scores, scoreStride: rows)
-                case (false, .float16):
-                    ScoreTile.compute(queries: query.pointer, queryCount: queryCount, rows: matrix.float16Row(t0),
-                                      rowCount: rows, dim: dim, scores: scores, scoreStride: rows)
+                    if blas {
+                        blasScores(query.pointer, queryCount: queryCount, rows: rowPointer, rowCount: rows, dim: dim,
+                                   into: scores)
+                    } else {
+                        ScoreTile.compute(queries: query.pointer, queryCount: queryCount, rows: rowPointer,
+                                          rowCount: rows, dim: dim, scores: scores, scoreStride: rows)
+                    }
                 }
                 for q in 0..<queryCount {
                     heaps[q].offer(scores: scores + q * rows, count: rows,
@@ -174,8 +177,7 @@ extension SearchKernel {
 
 /// Which kernel scores a search's tiles (for tuning and benchmarks; `.automatic` otherwise).
 public enum SearchPath: String, Sendable, CaseIterable {
-    /// By batch and storage: BLAS for 32 or more queries against float32 rows, 4 or more
-    /// against float16 rows.
+    /// By batch size: BLAS for 32 or more queries.
     case automatic
     /// `cblas_sgemm` (float16 rows widened first).
     case blas
