@@ -1,9 +1,9 @@
 /// Inner products of a block of queries with a run of consecutive gallery rows, without
 /// BLAS: the kernel for a few queries, and for galleries too small for `sgemm`'s packing to
-/// pay off. Register-blocked: two queries against four rows (eight SIMD8 accumulators,
-/// every loaded row chunk used twice), or one query against eight rows read one after the
-/// other; the eight partial sums are reduced together by a transpose-add tree, one shuffle
-/// level per halving.
+/// pay off. Register-blocked: four queries against two rows or two against four (eight SIMD8
+/// accumulators, every loaded row chunk used four or two times), or one query against eight
+/// rows read one after the other; the eight partial sums are reduced together by a
+/// transpose-add tree, one shuffle level per halving.
 enum ScoreTile {
     /// `scores[q * scoreStride + j] = ⟨query q, row j⟩` for `q < queryCount`, `j < rowCount`.
     /// - Parameters:
@@ -17,6 +17,11 @@ enum ScoreTile {
         scores: UnsafeMutablePointer<Float>, scoreStride: Int
     ) {
         var q = 0
+        while q + 4 <= queryCount {
+            fourQueries(queries + q * dim, rows: rows, rowCount: rowCount, dim: dim, scores: scores + q * scoreStride,
+                        scoreStride: scoreStride)
+            q += 4
+        }
         while q + 2 <= queryCount {
             twoQueries(queries + q * dim, rows: rows, rowCount: rowCount, dim: dim, scores: scores + q * scoreStride,
                        scoreStride: scoreStride)
@@ -24,6 +29,55 @@ enum ScoreTile {
         }
         if q < queryCount {
             oneQuery(queries + q * dim, rows: rows, rowCount: rowCount, dim: dim, scores: scores + q * scoreStride)
+        }
+    }
+
+    /// Four queries (`query + i·dim`, i < 4) against every row, two rows at a time: each
+    /// loaded row chunk is used four times, so a batch reads half the row bytes per
+    /// multiply-add that `twoQueries` does. Scores of query i start at `scores + i·scoreStride`.
+    @inline(__always)
+    private static func fourQueries<Row: GalleryScalar>(
+        _ query: UnsafePointer<Float>, rows: UnsafePointer<Row>, rowCount: Int, dim: Int,
+        scores: UnsafeMutablePointer<Float>, scoreStride: Int
+    ) {
+        let vectorDim = dim & ~7
+        let q0 = UnsafeRawPointer(query), q1 = UnsafeRawPointer(query + dim)
+        let q2 = UnsafeRawPointer(query + 2 * dim), q3 = UnsafeRawPointer(query + 3 * dim)
+        var j = 0
+        while j + 2 <= rowCount {
+            let r0 = rows + j * dim, r1 = r0 + dim
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
+            var e = 0
+            while e < vectorDim {
+                let v0 = Row.load8(r0 + e), v1 = Row.load8(r1 + e)
+                let x0 = q0.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
+                a0.addProduct(x0, v0); b0.addProduct(x0, v1)
+                let x1 = q1.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
+                a1.addProduct(x1, v0); b1.addProduct(x1, v1)
+                let x2 = q2.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
+                a2.addProduct(x2, v0); b2.addProduct(x2, v1)
+                let x3 = q3.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
+                a3.addProduct(x3, v0); b3.addProduct(x3, v1)
+                e += 8
+            }
+            // [q0·r0, q0·r1, q1·r0, q1·r1, q2·r0, q2·r1, q3·r0, q3·r1]
+            var sums = reduce(a0, b0, a1, b1, a2, b2, a3, b3)
+            if vectorDim < dim {
+                for t in vectorDim..<dim {
+                    let v = SIMD2<Float>(r0[t].float, r1[t].float)
+                    sums += SIMD8(lowHalf: SIMD4(lowHalf: query[t] * v, highHalf: query[dim + t] * v),
+                                  highHalf: SIMD4(lowHalf: query[2 * dim + t] * v, highHalf: query[3 * dim + t] * v))
+                }
+            }
+            for i in 0..<4 {
+                UnsafeMutableRawPointer(scores + i * scoreStride + j)
+                    .storeBytes(of: SIMD2(sums[2 * i], sums[2 * i + 1]), as: SIMD2<Float>.self)
+            }
+            j += 2
+        }
+        if j < rowCount {
+            for i in 0..<4 { scores[i * scoreStride + j] = dot(query + i * dim, rows + j * dim, dim: dim) }
         }
     }
 
