@@ -22,7 +22,7 @@ enum ScoreTile {
                         scoreStride: scoreStride)
             q += 4
         }
-        while q + 2 <= queryCount {
+        if q + 2 <= queryCount {
             twoQueries(queries + q * dim, rows: rows, rowCount: rowCount, dim: dim, scores: scores + q * scoreStride,
                        scoreStride: scoreStride)
             q += 2

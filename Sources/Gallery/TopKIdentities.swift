@@ -38,21 +38,25 @@ struct TopKIdentities: Sendable {
     @inline(__always)
     mutating func offer(scores: UnsafePointer<Float>, count: Int,
                         identities: UnsafePointer<Int64>, templates: UnsafePointer<Int64>) {
-        var floor = self.floor
         var start = 0
         while start + Self.block <= count {
             if Self.maximum(of: Self.block, scores + start) > floor {
                 for group in stride(from: start, to: start + Self.block, by: 8)
                 where Self.maximum(of: 8, scores + group) > floor {
-                    for j in group..<group + 8 where scores[j] > floor {
-                        insert(Entry(score: scores[j], identity: identities[j], template: templates[j]))
-                        floor = self.floor
-                    }
+                    offerEach(group..<group + 8, scores: scores, identities: identities, templates: templates)
                 }
             }
             start += Self.block
         }
-        for j in start..<count where scores[j] > floor {
+        offerEach(start..<count, scores: scores, identities: identities, templates: templates)
+    }
+
+    /// The score-by-score part of `offer(scores:…)`, over `range` of the run.
+    @inline(__always)
+    private mutating func offerEach(_ range: Range<Int>, scores: UnsafePointer<Float>,
+                                    identities: UnsafePointer<Int64>, templates: UnsafePointer<Int64>) {
+        var floor = self.floor
+        for j in range where scores[j] > floor {
             insert(Entry(score: scores[j], identity: identities[j], template: templates[j]))
             floor = self.floor
         }
@@ -75,34 +79,24 @@ struct TopKIdentities: Sendable {
     }
 
     private mutating func insert(_ entry: Entry) {
-        guard heap.count == k else { return fill(entry) }
-        floor = heap.withUnsafeMutableBufferPointer { heap in
-            var i = 0
-            while i < heap.count, heap[i].identity != entry.identity { i += 1 }
-            if i == heap.count {
-                // A new identity replaces the weakest.
-                heap[0] = entry
-                Self.siftDown(heap, from: 0)
-            } else if entry.score > heap[i].score {
-                // A better template of a kept identity: its score rises, so it sinks.
+        if let i = heap.firstIndex(where: { $0.identity == entry.identity }) {
+            // A better template of a kept identity: its score rises, so it sinks.
+            guard entry.score > heap[i].score else { return }
+            heap.withUnsafeMutableBufferPointer { heap in
                 heap[i] = entry
                 Self.siftDown(heap, from: i)
             }
-            return heap[0].score
-        }
-    }
-
-    /// `insert` while fewer than `k` identities are held.
-    private mutating func fill(_ entry: Entry) {
-        if let i = heap.firstIndex(where: { $0.identity == entry.identity }) {
-            guard entry.score > heap[i].score else { return }
-            heap[i] = entry
-            heap.withUnsafeMutableBufferPointer { Self.siftDown($0, from: i) }
-        } else {
+        } else if heap.count < k {
             heap.append(entry)
-            heap.withUnsafeMutableBufferPointer { Self.siftUp($0, from: $0.count - 1) }
+            heap.withUnsafeMutableBufferPointer { heap in Self.siftUp(heap, from: heap.count - 1) }
+        } else {
+            // A new identity replaces the weakest.
+            heap.withUnsafeMutableBufferPointer { heap in
+                heap[0] = entry
+                Self.siftDown(heap, from: 0)
+            }
         }
-        if heap.count == k { floor = heap[0].score }
+        floor = heap.count < k ? -.infinity : heap[0].score
     }
 
     /// Folds in another partial result (from another slice of the gallery).
