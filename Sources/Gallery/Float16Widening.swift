@@ -1,7 +1,9 @@
-/// Float16 → float32 conversion of gallery rows, for the BLAS path of float16 storage.
+/// Float16 → float32 conversion of gallery rows, for the kernels that read float32 tiles.
 enum Float16Widening {
-    /// Widens `rows × dim` float16 values to float32.
-    static func widen(_ source: UnsafePointer<Float16>, into destination: UnsafeMutablePointer<Float>, count: Int) {
+    /// Widens `count` float16 values to float32; returns `destination`.
+    @discardableResult
+    static func widen(_ source: UnsafePointer<Float16>, into destination: UnsafeMutablePointer<Float>,
+                      count: Int) -> UnsafeMutablePointer<Float> {
         let rs = UnsafeRawPointer(source), rd = UnsafeMutableRawPointer(destination)
         var j = 0
         while j + 8 <= count {
@@ -10,5 +12,6 @@ enum Float16Widening {
             j += 8
         }
         while j < count { destination[j] = Float(source[j]); j += 1 }
+        return destination
     }
 }

@@ -5,30 +5,38 @@ import Foundation
 /// Exact nearest-angle search of unit queries against an `EmbeddingMatrix`, keeping the
 /// top-k identities per query (each identity scored by its best template).
 ///
-/// The rows are split across the cores; each core scores its slice tile by tile into a small
-/// buffer and scans it with its own heaps, and the per-core heaps are merged at the end. A
-/// tile's scores come from `cblas_sgemm` for large batches of queries, and from the
-/// register-blocked `ScoreTile` kernel otherwise, where packing the operands for BLAS costs
-/// more than it saves. With OpenBLAS running its own threads (a library user's default) the
-/// BLAS path lets them multiply and scans on all cores.
+/// The work is split across the cores, each with its own heaps, merged at the end: by rows
+/// (each core scans its own slice of the gallery), or, for large batches, by queries (each core
+/// scans every row for its own share of the panels). Three kernels score the tiles:
+/// - `PanelScan` for batches from `panelThreshold` queries: a register-blocked product fused
+///   with the heap test, so no score matrix is written (faster than `cblas_sgemm` followed by a
+///   scan at every measured gallery and batch size here, 12–4,096 queries; see README);
+/// - `ScoreTile` for fewer queries, where reading each row once for the batch is what counts;
+/// - `cblas_sgemm` into a bounded score tile, then the scan (`SearchPath.blas`). With OpenBLAS
+///   running its own threads (a library user's default) it lets them multiply and scans on all cores.
 enum SearchKernel {
-    /// Batches below this many queries take the direct kernel at every gallery size and
-    /// storage: each tile of rows is read once for the whole batch, and below ~32 queries that
-    /// beats BLAS's packing (measured at Q = 2–64 against 10k–1M rows, d = 128 and 512; see README).
-    static let gemmThreshold = 32
+    /// Batches from this many queries take the panel kernel at every gallery size and storage
+    /// (measured at Q = 8–64 against 10k and 100k rows, d = 128 and 512: at 8 queries half a
+    /// panel is padding and `ScoreTile` is faster at three of the four sizes; from 12 the panel
+    /// kernel is as fast or faster everywhere).
+    static let panelThreshold = 12
+    /// Queries are split between the cores (rather than rows) when every core gets at least
+    /// this many panels: each query's heap then warms up once instead of once per core (10k×128,
+    /// Q = 256: 37–40k vs 32–35k q/s), and the cores' shares differ by at most a quarter.
+    static let panelsPerCore = 4
     /// Bound on the scores buffer of the BLAS path: `Q × tile ≤ scoreBudget` floats.
     static let scoreBudget = 1 << 18
     /// Rows per BLAS tile at most.
     static let maxTileRows = 4096
-    /// Multiply-adds below which a direct search stays on one core: waking a second core costs
-    /// more than it saves (measured: 10k×128, one query).
+    /// Multiply-adds below which a direct or panel search stays on one core: waking a second
+    /// core costs more than it saves (measured: 10k×128, one query).
     static let directWorkPerSlice = 1 << 21
-    /// Bytes of rows per direct tile: they stay in the core's L2 while every query passes over them.
+    /// Bytes of rows per direct or panel tile: they stay in the core's L2 while every query passes over them.
     static let directTileBytes = 64 << 10
 
     /// - Parameters:
     ///   - queries: `queryCount × matrix.dim` row-major float32, each of unit norm.
-    ///   - path: which kernel scores the tiles; `.automatic` picks by batch and gallery size.
+    ///   - path: which kernel scores the tiles; `.automatic` picks by batch size.
     /// - Returns: one `TopKIdentities` per query.
     static func search(
         _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int,
@@ -37,80 +45,99 @@ enum SearchKernel {
         guard matrix.count > 0, queryCount > 0 else {
             return Array(repeating: TopKIdentities(k: k), count: queryCount)
         }
-        let blas: Bool
-        switch path {
-        case .automatic:
-            blas = queryCount >= gemmThreshold
-        case .blas: blas = true
-        case .direct: blas = false
-        }
-        if blas, workers > 1, openblas_get_num_threads() > 1 {
+        let kernel = path == .automatic ? (queryCount >= panelThreshold ? .panel : .direct) : path
+        if kernel == .blas, workers > 1, openblas_get_num_threads() > 1 {
             return gemmSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers)
         }
-        return slicedSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers, blas: blas)
+        return slicedSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers, kernel: kernel)
     }
 
-    /// Each core takes its own slice of the rows and scores (BLAS or direct) and scans it tile
-    /// by tile, so no BLAS thread spins while another core scans; the per-core heaps are
-    /// merged at the end.
+    /// Each core takes its own share of the work (rows, or the panel kernel's queries) and
+    /// scores and scans it tile by tile, so no BLAS thread spins while another core scans; the
+    /// per-core heaps are merged at the end.
     private static func slicedSearch(
-        _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int, workers: Int, blas: Bool
+        _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int, workers: Int,
+        kernel: SearchPath
     ) -> [TopKIdentities] {
         let n = matrix.count, dim = matrix.dim
+        let blas = kernel == .blas, panel = kernel == .panel
         let slices = max(1, min(workers, blas ? n / 1024 : n * dim * queryCount / directWorkPerSlice))
-        let tile = blas
-            ? blasTileRows(rows: n, queryCount: queryCount)
-            : max(8, directTileBytes / (dim * matrix.storage.bytesPerValue)) & ~7
+        let panelCount = PanelScan.panelCount(queryCount)
+        let querySlices = panel && panelCount >= panelsPerCore * slices ? slices : 1
+        let rowSlices = slices / querySlices
+        let directTile = max(8, directTileBytes / (dim * matrix.storage.bytesPerValue)) & ~7
+        let tile = blas ? blasTileRows(rows: n, queryCount: queryCount)
+            : panel ? max(1, directTileBytes / (dim * 4) / PanelScan.rowStep) * PanelScan.rowStep : directTile
+        // The panel kernel reads the queries packed, once for all cores.
+        let packedBuffer = ScratchBuffers.shared.borrow(panel ? PanelScan.packedCount(queryCount: queryCount, dim: dim) : 1)
+        defer { ScratchBuffers.shared.release(packedBuffer) }
+        if panel { PanelScan.pack(queries, queryCount: queryCount, dim: dim, into: packedBuffer.pointer) }
+        let packed = Shared(packedBuffer.pointer)
         let partial = Shared(UnsafeMutablePointer<[TopKIdentities]>.allocate(capacity: slices))
         partial.pointer.initialize(repeating: [], count: slices)
         defer { partial.pointer.deinitialize(count: slices); partial.pointer.deallocate() }
         let query = Shared(UnsafeMutablePointer(mutating: queries))
         let templates = Shared(matrix.templateIDPointer), identities = Shared(matrix.identityIDPointer)
         DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            let start = n * slice / slices, end = n * (slice + 1) / slices
-            var heaps = (0..<queryCount).map { _ in TopKIdentities(k: k) }
-            let scoreBuffer = ScratchBuffers.shared.borrow(queryCount * tile)
+            let rowSlice = slice % rowSlices, querySlice = slice / rowSlices
+            let start = n * rowSlice / rowSlices, end = n * (rowSlice + 1) / rowSlices
+            let firstQuery = panelCount * querySlice / querySlices * PanelScan.width
+            let count = querySlices == 1
+                ? queryCount : min(queryCount, panelCount * (querySlice + 1) / querySlices * PanelScan.width) - firstQuery
+            var heaps = (0..<count).map { _ in TopKIdentities(k: k) }
+            // Scores of a tile (BLAS and direct), or the heaps' floors (panel).
+            let scoreBuffer = ScratchBuffers.shared.borrow(panel ? PanelScan.paddedCount(count) : count * tile)
             defer { ScratchBuffers.shared.release(scoreBuffer) }
+            let scores = scoreBuffer.pointer
+            if panel { PanelScan.initializeFloors(scores, queryCount: count) }
             // Float16 tiles are widened to float32 once for all queries, except for a single
             // query, which widens as it reads (inside the two-query kernel the widening is
             // compiled as a call that spills the accumulators: measured 4× slower).
-            let widen = matrix.storage == .float16 && (blas || queryCount > 1)
+            let widen = matrix.storage == .float16 && (kernel != .direct || count > 1)
             let widenBuffer = ScratchBuffers.shared.borrow(widen ? tile * dim : 1)
             defer { ScratchBuffers.shared.release(widenBuffer) }
-            let scores = scoreBuffer.pointer, widened = widenBuffer.pointer
-            var t0 = start
-            while t0 < end {
-                let rows = min(tile, end - t0)
-                if matrix.storage == .float16 && !widen {
-                    ScoreTile.compute(queries: query.pointer, queryCount: queryCount, rows: matrix.float16Row(t0),
-                                      rowCount: rows, dim: dim, scores: scores, scoreStride: rows)
-                } else {
-                    let rowPointer: UnsafePointer<Float>
-                    if widen {
-                        Float16Widening.widen(matrix.float16Row(t0), into: widened, count: rows * dim)
-                        rowPointer = UnsafePointer(widened)
+            let widened = widenBuffer.pointer
+            heaps.withUnsafeMutableBufferPointer { heaps in
+                var t0 = start
+                while t0 < end {
+                    let rows = min(tile, end - t0)
+                    let rowPointer = widen
+                        ? UnsafePointer(Float16Widening.widen(matrix.float16Row(t0), into: widened, count: rows * dim))
+                        : matrix.storage == .float32 ? matrix.float32Row(t0) : nil
+                    if let rowPointer, kernel == .panel {
+                        PanelScan.scan(panels: packed.pointer + firstQuery * dim, queryCount: count, rows: rowPointer,
+                                       rowCount: rows, dim: dim, heaps: heaps.baseAddress!, floors: scores,
+                                       identities: identities.pointer + t0, templates: templates.pointer + t0)
                     } else {
-                        rowPointer = matrix.float32Row(t0)
+                        if let rowPointer, kernel == .blas {
+                            blasScores(query.pointer, queryCount: count, rows: rowPointer, rowCount: rows, dim: dim,
+                                       into: scores)
+                        } else if let rowPointer {
+                            ScoreTile.compute(queries: query.pointer, queryCount: count, rows: rowPointer,
+                                              rowCount: rows, dim: dim, scores: scores, scoreStride: rows)
+                        } else {
+                            ScoreTile.compute(queries: query.pointer, queryCount: count, rows: matrix.float16Row(t0),
+                                              rowCount: rows, dim: dim, scores: scores, scoreStride: rows)
+                        }
+                        for q in 0..<count {
+                            heaps[q].offer(scores: scores + q * rows, count: rows,
+                                           identities: identities.pointer + t0, templates: templates.pointer + t0)
+                        }
                     }
-                    if blas {
-                        blasScores(query.pointer, queryCount: queryCount, rows: rowPointer, rowCount: rows, dim: dim,
-                                   into: scores)
-                    } else {
-                        ScoreTile.compute(queries: query.pointer, queryCount: queryCount, rows: rowPointer,
-                                          rowCount: rows, dim: dim, scores: scores, scoreStride: rows)
-                    }
+                    t0 += rows
                 }
-                for q in 0..<queryCount {
-                    heaps[q].offer(scores: scores + q * rows, count: rows,
-                                   identities: identities.pointer + t0, templates: templates.pointer + t0)
-                }
-                t0 += rows
             }
             partial.pointer[slice] = heaps
         }
-        var result = partial.pointer[0]
-        for slice in 1..<slices {
-            for q in 0..<queryCount { result[q].merge(partial.pointer[slice][q]) }
+        // Row slices of the same queries merge; query slices follow one another.
+        var result: [TopKIdentities] = []
+        result.reserveCapacity(queryCount)
+        for querySlice in 0..<querySlices {
+            var merged = partial.pointer[querySlice * rowSlices]
+            for rowSlice in 1..<rowSlices {
+                for q in merged.indices { merged[q].merge(partial.pointer[querySlice * rowSlices + rowSlice][q]) }
+            }
+            result += merged
         }
         return result
     }
@@ -177,12 +204,14 @@ extension SearchKernel {
 
 /// Which kernel scores a search's tiles (for tuning and benchmarks; `.automatic` otherwise).
 public enum SearchPath: String, Sendable, CaseIterable {
-    /// By batch size: BLAS for 32 or more queries.
+    /// By batch size: the panel kernel from 12 queries, the direct kernel below.
     case automatic
     /// `cblas_sgemm` (float16 rows widened first).
     case blas
-    /// The register-blocked SIMD kernel.
+    /// The register-blocked SIMD kernel for a few queries (`ScoreTile`).
     case direct
+    /// Queries packed in panels of 16, scored and offered to the heaps in one pass (`PanelScan`).
+    case panel
 }
 
 /// A pointer handed to worker threads that each touch their own part of the memory.

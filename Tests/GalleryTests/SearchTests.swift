@@ -19,23 +19,37 @@ import Testing
 
     @Test(arguments: [1, 3, 4, 16, 70], [1, 5, 10])
     func kernelEqualsBruteForce(queryCount: Int, k: Int) {
-        for path in [SearchPath.automatic, .direct, .blas] {
+        for path in SearchPath.allCases {
             checkAgainstBruteForce(dim: 64, identities: 3000, queryCount: queryCount, k: k, path: path)
         }
     }
 
-    /// Dimensions that are not a multiple of 8 (the SIMD tail) and row counts that are not a
-    /// multiple of the kernels' 4- and 8-row blocks.
+    /// The panel kernel with the work split by rows (each core merges its heaps with the
+    /// others') and by queries (each core scans every row for its own panels), with a
+    /// partial last panel.
+    @Test(arguments: [1, 2, 3, 5])
+    func panelSplitsEqualBruteForce(workers: Int) {
+        for queryCount in [17, 130] {
+            checkAgainstBruteForce(dim: 64, identities: 3000, queryCount: queryCount, k: 10, path: .panel,
+                                   workers: workers)
+        }
+    }
+
+    /// Dimensions that are not a multiple of 8 (the SIMD tail), row counts that are not a
+    /// multiple of the kernels' 4-, 6- and 8-row blocks, and partial panels.
     @Test(arguments: [3, 13, 67, 128])
     func oddShapesEqualBruteForce(dim: Int) {
-        for path in [SearchPath.direct, .blas] {
-            for queryCount in [1, 2, 3, 5] {
+        for path in [SearchPath.direct, .blas, .panel] {
+            for queryCount in [1, 2, 3, 5, 17] {
+                // Galleries shorter and longer than one six-row step.
+                checkAgainstBruteForce(dim: dim, identities: 2, queryCount: queryCount, k: 5, path: path)
                 checkAgainstBruteForce(dim: dim, identities: 37, queryCount: queryCount, k: 5, path: path)
             }
         }
     }
 
-    func checkAgainstBruteForce(dim: Int, identities: Int, queryCount: Int, k: Int, path: SearchPath) {
+    func checkAgainstBruteForce(dim: Int, identities: Int, queryCount: Int, k: Int, path: SearchPath,
+                                workers: Int = ProcessInfo.activeCores) {
         let (rows, ids) = randomGallery(dim: dim, identities: identities, seed: UInt64(queryCount * 100 + k + dim))
         let matrix = EmbeddingMatrix(dim: dim, storage: .float32)
         for (i, row) in rows.enumerated() { matrix.append(row, templateID: Int64(i + 1), identityID: ids[i]) }
@@ -45,8 +59,10 @@ import Testing
         }
         let flat = queries.flatMap { $0 }
         let heaps = flat.withUnsafeBufferPointer {
-            SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: queryCount, k: k, path: path)
+            SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: queryCount, k: k, workers: workers,
+                                path: path)
         }
+        #expect(heaps.count == queryCount)
         for q in 0..<queryCount {
             let expected = bruteForceTopK(rows: rows, identities: ids, query: queries[q], k: k)
             let got = heaps[q].ranked()
@@ -110,7 +126,7 @@ import Testing
         }
         var random = SyntheticVectors(dim: dim, seed: 5)
         let queries = (0..<queryCount).flatMap { _ in random.unitVector() }
-        for path in [SearchPath.direct, .blas] {
+        for path in [SearchPath.direct, .blas, .panel] {
             let (a, b) = queries.withUnsafeBufferPointer {
                 (SearchKernel.search(exact, queries: $0.baseAddress!, queryCount: queryCount, k: 10, path: path),
                  SearchKernel.search(half, queries: $0.baseAddress!, queryCount: queryCount, k: 10, path: path))
