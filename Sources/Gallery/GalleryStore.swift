@@ -141,6 +141,26 @@ final class GalleryStore: Sendable {
         try guarded { try writer.read(body) }
     }
 
+    /// Runs one bulk read with the file memory-mapped: SQLite then hands out pointers into the
+    /// mapped pages instead of first copying each page into its own cache (cold open of
+    /// 1M×512 with the file in the page cache: 1.0–1.2 s against 1.6–4.5 s copied). Only for
+    /// the load, outside a transaction (`body` runs one statement, its own snapshot), and the
+    /// mapping is dropped again before the connection goes back to the pool, so searches and
+    /// writes never touch a mapping (where an I/O error would be a signal, not an error code).
+    private func readMapped<T>(_ body: (Database) throws -> T) throws -> T {
+        try guarded {
+            try writer.unsafeRead { db in
+                try db.execute(sql: "PRAGMA mmap_size = \(Self.loadMapLimit)")
+                defer { try? db.execute(sql: "PRAGMA mmap_size = 0") }
+                return try body(db)
+            }
+        }
+    }
+
+    /// Bytes of the file a bulk load maps at most (SQLite caps it at its build's limit, 2 GiB
+    /// in Debian's; the rest is read as usual).
+    private static let loadMapLimit: Int64 = 1 << 40
+
     /// Checkpoints the WAL into the main file (so nothing lingers beside it) and closes.
     func close() throws {
         try checkpoint()
@@ -242,7 +262,7 @@ final class GalleryStore: Sendable {
     /// Reads the rows with `after < id <= upTo` into rows `firstRow...` (at most `limit`).
     /// - Returns: how many rows the range held (more than `limit` means the file changed).
     private func readSlice(into matrix: EmbeddingMatrix, after: Int64, upTo: Int64, firstRow: Int, limit: Int) throws -> Int {
-        try read { db in
+        try readMapped { db in
             let statement = try db.makeStatement(sql: "SELECT id, identity_id, vector FROM template WHERE id > ? AND id <= ? ORDER BY id")
             let raw = statement.sqliteStatement
             sqlite3_bind_int64(raw, 1, after)
