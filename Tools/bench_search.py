@@ -62,6 +62,7 @@ def main():
     ap.add_argument("--bin", default=str(ROOT / ".build" / "release" / "sphere-gallery-bench"))
     ap.add_argument("--out", default=str(ROOT / "bench-results"))
     ap.add_argument("--no-coldopen", action="store_true")
+    ap.add_argument("--no-search", action="store_true", help="only the cold open")
     args = ap.parse_args()
     if args.quick:
         args.dims, args.sizes, args.rounds = "512", "100000", 1
@@ -74,7 +75,7 @@ def main():
     work.mkdir(exist_ok=True)
 
     results = []
-    for d in [int(x) for x in args.dims.split(",")]:
+    for d in [] if args.no_search else [int(x) for x in args.dims.split(",")]:
         for n in [int(x) for x in args.sizes.split(",")]:
             ours, peer = [], []
             for r in range(args.rounds):
