@@ -64,7 +64,7 @@ enum PanelScan {
     ) {
         let panelCount = panelCount(queryCount)
         withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 2 * rowStep) { spill in
-            let spilled = UnsafeRawPointer(spill.baseAddress!).assumingMemoryBound(to: Float.self)
+            let spilled = UnsafeRawPointer(spill.baseAddress!)
             for p in 0..<panelCount {
                 let first = p * width
                 let panel = UnsafeRawPointer(panels + first * dim)
@@ -100,22 +100,23 @@ enum PanelScan {
     /// query `firstQuery + i`) to the heaps of the panel's real queries.
     @inline(never)
     private static func offer(
-        _ scores: UnsafePointer<Float>, rowCount: Int, firstRow: Int, firstQuery: Int,
+        _ scores: UnsafeRawPointer, rowCount: Int, firstRow: Int, firstQuery: Int,
         heaps: UnsafeMutablePointer<TopKIdentities>, floors: UnsafeMutablePointer<Float>,
         identities: UnsafePointer<Int64>, templates: UnsafePointer<Int64>
     ) {
-        let raw = UnsafeRawPointer(scores), floorsRaw = UnsafeRawPointer(floors + firstQuery)
+        let floorsRaw = UnsafeRawPointer(floors + firstQuery)
         for r in 0..<rowCount {
             let row = firstRow + r
             // Lanes (queries) whose score beats the floor, as bits, against the current floors.
-            let low = raw.loadUnaligned(fromByteOffset: r * 64, as: SIMD8<Float>.self)
-            let high = raw.loadUnaligned(fromByteOffset: r * 64 + 32, as: SIMD8<Float>.self)
+            let low = scores.loadUnaligned(fromByteOffset: r * 64, as: SIMD8<Float>.self)
+            let high = scores.loadUnaligned(fromByteOffset: r * 64 + 32, as: SIMD8<Float>.self)
             var lanes = bits(low .> floorsRaw.loadUnaligned(as: SIMD8<Float>.self))
                 | bits(high .> floorsRaw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)) << 8
             while lanes != 0 {
                 let i = lanes.trailingZeroBitCount, q = firstQuery + i
                 lanes &= lanes - 1
-                heaps[q].offer(identity: identities[row], score: scores[r * width + i], template: templates[row])
+                let score = scores.loadUnaligned(fromByteOffset: (r * width + i) * 4, as: Float.self)
+                heaps[q].offer(identity: identities[row], score: score, template: templates[row])
                 floors[q] = heaps[q].floor
             }
         }
