@@ -104,12 +104,12 @@ enum SearchKernel {
                     let rowPointer = widen
                         ? UnsafePointer(Float16Widening.widen(matrix.float16Row(t0), into: widened, count: rows * dim))
                         : matrix.storage == .float32 ? matrix.float32Row(t0) : nil
-                    if let rowPointer, kernel == .panel {
+                    if let rowPointer, panel {
                         PanelScan.scan(panels: packed.pointer + firstQuery * dim, queryCount: count, rows: rowPointer,
                                        rowCount: rows, dim: dim, heaps: heaps.baseAddress!, floors: scores,
                                        identities: identities.pointer + t0, templates: templates.pointer + t0)
                     } else {
-                        if let rowPointer, kernel == .blas {
+                        if let rowPointer, blas {
                             blasScores(query.pointer, queryCount: count, rows: rowPointer, rowCount: rows, dim: dim,
                                        into: scores)
                         } else if let rowPointer {
