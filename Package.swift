@@ -29,6 +29,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
+        // Header-only: compiler intrinsics the Swift SIMD types lack (x86-64).
+        .systemLibrary(name: "CSIMD"),
 
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"], swiftSettings: numeric),
         .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: numeric),
@@ -37,7 +39,7 @@ let package = Package(
         .target(
             name: "Gallery",
             dependencies: [
-                "CBLAS",
+                "CBLAS", "CSIMD",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

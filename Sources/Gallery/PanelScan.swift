@@ -126,7 +126,7 @@ enum PanelScan {
 
     /// The set lanes of `mask` as the low eight bits of an integer.
     @inline(__always)
-    private static func bits(_ mask: SIMDMask<SIMD8<Int32>>) -> Int {
+    static func bits(_ mask: SIMDMask<SIMD8<Int32>>) -> Int {
         Int(SIMD8<Int32>(repeating: 0).replacing(with: laneBits, where: mask).wrappedSum())
     }
 

@@ -206,7 +206,7 @@ enum ScoreTile {
 
     /// One query with one row (the rows left over after the blocks).
     @inline(__always)
-    private static func dot<Row: GalleryScalar>(_ query: UnsafePointer<Float>, _ row: UnsafePointer<Row>, dim: Int) -> Float {
+    static func dot<Row: GalleryScalar>(_ query: UnsafePointer<Float>, _ row: UnsafePointer<Row>, dim: Int) -> Float {
         let vectorDim = dim & ~7
         var sum = partialDot(UnsafeRawPointer(query), row, vectorDim).sum()
         for e in vectorDim..<dim { sum += query[e] * row[e].float }

@@ -20,6 +20,11 @@ enum SearchKernel {
     /// panel is padding and `ScoreTile` is faster at three of the four sizes; from 12 the panel
     /// kernel is as fast or faster everywhere).
     static let panelThreshold = 12
+    /// Batches from this many queries take the integer bound pass where it is supported
+    /// (measured against the float32 panel kernel, alternating in one process: 16 queries
+    /// 0.89–0.90× at d = 512 and 1.14× at d = 128, where converting each tile of rows costs as
+    /// much as it saves; 32 queries 1.06–1.18×; 64 queries 1.05–1.32×; 256 queries 1.13–1.29×).
+    static let quantizedThreshold = 32
     /// Queries are split between the cores (rather than rows) when every core gets at least
     /// this many panels: each query's heap then warms up once instead of once per core (10k×128,
     /// Q = 256: 37–40k vs 32–35k q/s), and the cores' shares differ by at most a quarter.
@@ -45,11 +50,17 @@ enum SearchKernel {
         guard matrix.count > 0, queryCount > 0 else {
             return Array(repeating: TopKIdentities(k: k), count: queryCount)
         }
-        let kernel = path == .automatic ? (queryCount >= panelThreshold ? .panel : .direct) : path
+        let kernel = path == .automatic ? automaticPath(queryCount: queryCount, dim: matrix.dim) : path
         if kernel == .blas, workers > 1, openblas_get_num_threads() > 1 {
             return gemmSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers)
         }
         return slicedSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers, kernel: kernel)
+    }
+
+    /// The kernel `.automatic` picks for a batch of `queryCount` queries of `dim` elements.
+    static func automaticPath(queryCount: Int, dim: Int) -> SearchPath {
+        if queryCount >= quantizedThreshold, QuantizedPanelScan.supports(dim: dim) { return .quantized }
+        return queryCount >= panelThreshold ? .panel : .direct
     }
 
     /// Each core takes its own share of the work (rows, or the panel kernel's queries) and
@@ -60,7 +71,8 @@ enum SearchKernel {
         kernel: SearchPath
     ) -> [TopKIdentities] {
         let n = matrix.count, dim = matrix.dim
-        let blas = kernel == .blas, panel = kernel == .panel
+        let quantized = kernel == .quantized && QuantizedPanelScan.supports(dim: dim)
+        let blas = kernel == .blas, panel = kernel == .panel || kernel == .quantized
         let slices = max(1, min(workers, blas ? n / 1024 : n * dim * queryCount / directWorkPerSlice))
         let panelCount = PanelScan.panelCount(queryCount)
         let querySlices = panel && panelCount >= panelsPerCore * slices ? slices : 1
@@ -69,10 +81,22 @@ enum SearchKernel {
         let tile = blas ? blasTileRows(rows: n, queryCount: queryCount)
             : panel ? max(1, directTileBytes / (dim * 4) / PanelScan.rowStep) * PanelScan.rowStep : directTile
         // The panel kernel reads the queries packed, once for all cores.
-        let packedBuffer = ScratchBuffers.shared.borrow(panel ? PanelScan.packedCount(queryCount: queryCount, dim: dim) : 1)
+        let floatPanels = panel && !quantized
+        let packedBuffer = ScratchBuffers.shared.borrow(floatPanels ? PanelScan.packedCount(queryCount: queryCount, dim: dim) : 1)
         defer { ScratchBuffers.shared.release(packedBuffer) }
-        if panel { PanelScan.pack(queries, queryCount: queryCount, dim: dim, into: packedBuffer.pointer) }
+        if floatPanels { PanelScan.pack(queries, queryCount: queryCount, dim: dim, into: packedBuffer.pointer) }
         let packed = Shared(packedBuffer.pointer)
+        // The integer pass's queries: panels, then the scales and error terms per packed query.
+        let paddedQueries = PanelScan.paddedCount(queryCount)
+        let quantizedWords = QuantizedPanelScan.packedWords(queryCount: queryCount, dim: dim)
+        let quantizedBuffer = ScratchBuffers.shared.borrow(quantized ? quantizedWords + 2 * paddedQueries : 1)
+        defer { ScratchBuffers.shared.release(quantizedBuffer) }
+        let quantizedQueries = Shared(quantizedBuffer.pointer)
+        if quantized {
+            let scales = quantizedBuffer.pointer + quantizedWords
+            QuantizedPanelScan.pack(queries, queryCount: queryCount, dim: dim, into: UnsafeMutableRawPointer(quantizedBuffer.pointer),
+                                    scales: scales, errors: scales + paddedQueries)
+        }
         let partial = Shared(UnsafeMutablePointer<[TopKIdentities]>.allocate(capacity: slices))
         partial.pointer.initialize(repeating: [], count: slices)
         defer { partial.pointer.deinitialize(count: slices); partial.pointer.deallocate() }
@@ -97,6 +121,11 @@ enum SearchKernel {
             let widenBuffer = ScratchBuffers.shared.borrow(widen ? tile * dim : 1)
             defer { ScratchBuffers.shared.release(widenBuffer) }
             let widened = widenBuffer.pointer
+            // The integer pass's rows of a tile: Int16 values, then an error term per row.
+            let tileWords = tile * dim / 2
+            let rowBuffer = ScratchBuffers.shared.borrow(quantized ? tileWords + tile : 1)
+            defer { ScratchBuffers.shared.release(rowBuffer) }
+            let rowErrors = rowBuffer.pointer + tileWords
             heaps.withUnsafeMutableBufferPointer { heaps in
                 var t0 = start
                 while t0 < end {
@@ -104,7 +133,19 @@ enum SearchKernel {
                     let rowPointer = widen
                         ? UnsafePointer(Float16Widening.widen(matrix.float16Row(t0), into: widened, count: rows * dim))
                         : matrix.storage == .float32 ? matrix.float32Row(t0) : nil
-                    if let rowPointer, panel {
+                    if let rowPointer, quantized {
+                        let quantizedRows = UnsafeMutableRawPointer(rowBuffer.pointer)
+                        QuantizedPanelScan.quantizeRows(rowPointer, rowCount: rows, dim: dim, into: quantizedRows,
+                                                        errors: rowErrors)
+                        let scales = quantizedQueries.pointer + quantizedWords
+                        QuantizedPanelScan.scan(
+                            panels: UnsafeRawPointer(quantizedQueries.pointer) + firstQuery * dim * 2,
+                            queryScales: scales + firstQuery, queryErrors: scales + paddedQueries + firstQuery,
+                            queries: query.pointer + firstQuery * dim, queryCount: count,
+                            rows: rowPointer, quantizedRows: quantizedRows, rowErrors: rowErrors,
+                            rowCount: rows, dim: dim, heaps: heaps.baseAddress!, floors: scores,
+                            identities: identities.pointer + t0, templates: templates.pointer + t0)
+                    } else if let rowPointer, panel {
                         PanelScan.scan(panels: packed.pointer + firstQuery * dim, queryCount: count, rows: rowPointer,
                                        rowCount: rows, dim: dim, heaps: heaps.baseAddress!, floors: scores,
                                        identities: identities.pointer + t0, templates: templates.pointer + t0)
@@ -204,7 +245,8 @@ extension SearchKernel {
 
 /// Which kernel scores a search's tiles (for tuning and benchmarks; `.automatic` otherwise).
 public enum SearchPath: String, Sendable, CaseIterable {
-    /// By batch size: the panel kernel from 12 queries, the direct kernel below.
+    /// By batch size: the integer bound pass from 32 queries (where supported), the panel
+    /// kernel from 12, the direct kernel below.
     case automatic
     /// `cblas_sgemm` (float16 rows widened first).
     case blas
@@ -212,6 +254,9 @@ public enum SearchPath: String, Sendable, CaseIterable {
     case direct
     /// Queries packed in panels of 16, scored and offered to the heaps in one pass (`PanelScan`).
     case panel
+    /// The panel kernel with a 16-bit integer bound pass, exact float32 scores only where a
+    /// score could enter the top k (`QuantizedPanelScan`; `.panel` where unsupported).
+    case quantized
 }
 
 /// A pointer handed to worker threads that each touch their own part of the memory.

@@ -29,17 +29,78 @@ import Testing
     /// partial last panel.
     @Test(arguments: [1, 2, 3, 5])
     func panelSplitsEqualBruteForce(workers: Int) {
-        for queryCount in [17, 130] {
-            checkAgainstBruteForce(dim: 64, identities: 3000, queryCount: queryCount, k: 10, path: .panel,
-                                   workers: workers)
+        for path in [SearchPath.panel, .quantized] {
+            for queryCount in [17, 130] {
+                checkAgainstBruteForce(dim: 64, identities: 3000, queryCount: queryCount, k: 10, path: path,
+                                       workers: workers)
+            }
         }
+    }
+
+    /// The integer pass only chooses which scores to compute; where thousands of scores lie
+    /// closer together than its bound (rows that are tiny perturbations of a few directions),
+    /// the kept identities and scores must still be exactly brute force's.
+    @Test(arguments: [2, 128, 512])
+    func quantizedBoundKeepsNearTies(dim: Int) {
+        var random = SyntheticVectors(dim: dim, seed: UInt64(dim))
+        let centres = (0..<4).map { _ in random.unitVector() }
+        var rows: [[Float]] = [], ids: [Int64] = []
+        for i in 0..<3000 {
+            rows.append(random.sample(around: centres[i % 4], noise: 1e-3))
+            ids.append(Int64(i / 2 + 1))
+        }
+        let matrix = EmbeddingMatrix(dim: dim, storage: .float32)
+        for (i, row) in rows.enumerated() { matrix.append(row, templateID: Int64(i + 1), identityID: ids[i]) }
+        let queries = (0..<40).map { q in random.sample(around: centres[q % 4], noise: 0.3) }
+        let heaps = queries.flatMap { $0 }.withUnsafeBufferPointer {
+            SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: queries.count, k: 10, path: .quantized)
+        }
+        for (q, query) in queries.enumerated() {
+            let expected = bruteForceTopK(rows: rows, identities: ids, query: query, k: 10)
+            let got = heaps[q].ranked()
+            #expect(got.count == 10)
+            for (g, e) in zip(got, expected) { #expect(abs(g.score - e.1) < 3e-6, "dim \(dim) query \(q)") }
+        }
+    }
+
+    /// A row outside the unit ball (the matrix's contract is unit rows; this guards the bound)
+    /// cannot be quantized within its error: it is scored exactly and still found, although its
+    /// clamped quantized copy would score below the other candidates.
+    @Test func quantizedPassScoresRowsOutsideTheUnitBallExactly() {
+        let dim = 16
+        let query = normalised([1] + Array(repeating: 0.1, count: dim - 1))
+        var random = SyntheticVectors(dim: dim, seed: 3)
+        let matrix = EmbeddingMatrix(dim: dim, storage: .float32)
+        for i in 0..<200 {
+            matrix.append(random.sample(around: query, noise: 0.01), templateID: Int64(i + 1), identityID: Int64(i + 1))
+        }
+        // Clamped to [−1, 1] it would be e₁, scoring 0.93 against neighbours at 0.9999.
+        matrix.append([5] + Array(repeating: 0, count: dim - 1), templateID: 201, identityID: 201)
+        let queries = Array(repeating: query, count: 32).flatMap { $0 }
+        let heaps = queries.withUnsafeBufferPointer {
+            SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: 32, k: 3, path: .quantized)
+        }
+        for heap in heaps {
+            #expect(heap.ranked().first?.identity == 201)
+            #expect(abs((heap.ranked().first?.score ?? 0) - 5 * query[0]) < 1e-5)
+        }
+    }
+
+    @Test func automaticPathByBatchSize() {
+        #expect(SearchKernel.automaticPath(queryCount: 1, dim: 128) == .direct)
+        #expect(SearchKernel.automaticPath(queryCount: 16, dim: 128) == .panel)
+        #expect(SearchKernel.automaticPath(queryCount: 31, dim: 512) == .panel)
+        #expect(SearchKernel.automaticPath(queryCount: 256, dim: 67) == .panel, "odd dimensions have no integer pass")
+        #if arch(x86_64)
+        #expect(SearchKernel.automaticPath(queryCount: 32, dim: 512) == .quantized)
+        #endif
     }
 
     /// Dimensions that are not a multiple of 8 (the SIMD tail), row counts that are not a
     /// multiple of the kernels' 4-, 6- and 8-row blocks, and partial panels.
-    @Test(arguments: [3, 13, 67, 128])
+    @Test(arguments: [2, 3, 13, 66, 67, 128])
     func oddShapesEqualBruteForce(dim: Int) {
-        for path in [SearchPath.direct, .blas, .panel] {
+        for path in [SearchPath.direct, .blas, .panel, .quantized] {
             for queryCount in [1, 2, 3, 5, 17] {
                 // Galleries shorter and longer than one six-row step.
                 checkAgainstBruteForce(dim: dim, identities: 2, queryCount: queryCount, k: 5, path: path)
@@ -126,7 +187,7 @@ import Testing
         }
         var random = SyntheticVectors(dim: dim, seed: 5)
         let queries = (0..<queryCount).flatMap { _ in random.unitVector() }
-        for path in [SearchPath.direct, .blas, .panel] {
+        for path in [SearchPath.direct, .blas, .panel, .quantized] {
             let (a, b) = queries.withUnsafeBufferPointer {
                 (SearchKernel.search(exact, queries: $0.baseAddress!, queryCount: queryCount, k: 10, path: path),
                  SearchKernel.search(half, queries: $0.baseAddress!, queryCount: queryCount, k: 10, path: path))
