@@ -18,7 +18,7 @@ struct SearchBench: ParsableCommand {
     var minTime = 0.5
     @Option var warmup = 1
     @Option var seed: UInt64 = 0
-    @Option(help: "Search kernel: automatic, direct, panel, blas.") var path = "automatic"
+    @Option(help: "Search kernel: automatic, direct, panel, quantized, blas.") var path = "automatic"
     @Option(help: "OpenBLAS threads (1: our own workers split the GEMMs, the CLI's policy).") var blasThreads = 1
 
     func run() throws {
