@@ -107,11 +107,7 @@ enum PanelScan {
         let floorsRaw = UnsafeRawPointer(floors + firstQuery)
         for r in 0..<rowCount {
             let row = firstRow + r
-            // Lanes (queries) whose score beats the floor, as bits, against the current floors.
-            let low = scores.loadUnaligned(fromByteOffset: r * 64, as: SIMD8<Float>.self)
-            let high = scores.loadUnaligned(fromByteOffset: r * 64 + 32, as: SIMD8<Float>.self)
-            var lanes = bits(low .> floorsRaw.loadUnaligned(as: SIMD8<Float>.self))
-                | bits(high .> floorsRaw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)) << 8
+            var lanes = lanesAbove(scores, row: r, floors: floorsRaw)
             while lanes != 0 {
                 let i = lanes.trailingZeroBitCount, q = firstQuery + i
                 lanes &= lanes - 1
@@ -122,11 +118,21 @@ enum PanelScan {
         }
     }
 
+    /// The lanes (queries) of spilled row `r` (`values[r·16 + i]`) above their floors
+    /// (`floors[i]`, read now, so a floor raised by an earlier row counts), as the low 16 bits.
+    @inline(__always)
+    static func lanesAbove(_ values: UnsafeRawPointer, row r: Int, floors: UnsafeRawPointer) -> Int {
+        let low = values.loadUnaligned(fromByteOffset: r * 64, as: SIMD8<Float>.self)
+        let high = values.loadUnaligned(fromByteOffset: r * 64 + 32, as: SIMD8<Float>.self)
+        return bits(low .> floors.loadUnaligned(as: SIMD8<Float>.self))
+            | bits(high .> floors.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)) << 8
+    }
+
     private static let laneBits = SIMD8<Int32>(1, 2, 4, 8, 16, 32, 64, 128)
 
     /// The set lanes of `mask` as the low eight bits of an integer.
     @inline(__always)
-    static func bits(_ mask: SIMDMask<SIMD8<Int32>>) -> Int {
+    private static func bits(_ mask: SIMDMask<SIMD8<Int32>>) -> Int {
         Int(SIMD8<Int32>(repeating: 0).replacing(with: laneBits, where: mask).wrappedSum())
     }
 

@@ -161,7 +161,7 @@ enum QuantizedPanelScan {
                 // The query's part of the bound, times the row scale.
                 let bs0 = UnsafeRawPointer(queryErrors + first).loadUnaligned(as: SIMD8<Float>.self) * sx + slack
                 let bs1 = UnsafeRawPointer(queryErrors + first + 8).loadUnaligned(as: SIMD8<Float>.self) * sx + slack
-                /// Upper bounds of the true scores of one row (`j`) from its integer products.
+                // Upper bounds of the true scores of one row (`j`) from its integer products.
                 @inline(__always)
                 func bounds(_ d0: SIMD8<Int32>, _ d1: SIMD8<Int32>, row j: Int) -> (SIMD8<Float>, SIMD8<Float>) {
                     let cx = rowErrors[j]
@@ -215,10 +215,7 @@ enum QuantizedPanelScan {
         let floorsRaw = UnsafeRawPointer(floors + firstQuery)
         for r in 0..<rowCount {
             let row = firstRow + r
-            let low = bounds.loadUnaligned(fromByteOffset: r * 64, as: SIMD8<Float>.self)
-            let high = bounds.loadUnaligned(fromByteOffset: r * 64 + 32, as: SIMD8<Float>.self)
-            var lanes = PanelScan.bits(low .> floorsRaw.loadUnaligned(as: SIMD8<Float>.self))
-                | PanelScan.bits(high .> floorsRaw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)) << 8
+            var lanes = PanelScan.lanesAbove(bounds, row: r, floors: floorsRaw)
             while lanes != 0 {
                 let q = firstQuery + lanes.trailingZeroBitCount
                 lanes &= lanes - 1
