@@ -35,6 +35,10 @@ public final class EmbeddingMatrix: @unchecked Sendable {
     /// Identity id of each row (`count` valid).
     private(set) var identityIDPointer: UnsafeMutablePointer<Int64>
 
+    /// The integer bound pass's Int16 copy of the rows (float32 storage only; built by the first
+    /// batch search that takes that pass). Rows at or past `count` are never current in it.
+    let quantizedRows = QuantizedRowCache()
+
     var templateIDs: UnsafeBufferPointer<Int64> { UnsafeBufferPointer(start: templateIDPointer, count: count) }
     var identityIDs: UnsafeBufferPointer<Int64> { UnsafeBufferPointer(start: identityIDPointer, count: count) }
 
@@ -93,8 +97,8 @@ public final class EmbeddingMatrix: @unchecked Sendable {
         .allocate(byteCount: byteCount, alignment: 64)
     }
 
-    /// Writes row `index` (< capacity) from `dim` float32 values at any alignment, with its ids.
-    /// Rows past `count` become visible with `setCount`. Safe to call concurrently for distinct rows.
+    /// Writes row `index` (≥ `count`, < capacity) from `dim` float32 values at any alignment, with
+    /// its ids. Rows past `count` become visible with `setCount`. Safe to call concurrently for distinct rows.
     func writeRow(_ index: Int, float32Bytes: UnsafeRawPointer, templateID: Int64, identityID: Int64) {
         let destination = base + index * rowBytes
         switch storage {
@@ -121,6 +125,7 @@ public final class EmbeddingMatrix: @unchecked Sendable {
     func setCount(_ newCount: Int) {
         assert(newCount <= capacity)
         count = newCount
+        quantizedRows.invalidate(from: newCount)
     }
 
     /// Appends one row given as `dim` float32 values (already of unit norm).
@@ -150,6 +155,7 @@ public final class EmbeddingMatrix: @unchecked Sendable {
     /// Removes all rows.
     public func removeAll() {
         count = 0
+        quantizedRows.invalidate(from: 0)
     }
 
     private func removeRows(where shouldRemove: (Int64, Int64) -> Bool) -> Int {
@@ -157,6 +163,7 @@ public final class EmbeddingMatrix: @unchecked Sendable {
         var i = 0
         while i < count {
             if shouldRemove(templateIDPointer[i], identityIDPointer[i]) {
+                if removed == 0 { quantizedRows.invalidate(from: i) }
                 let last = count - 1
                 if i != last {
                     (base + i * rowBytes).copyMemory(from: base + last * rowBytes, byteCount: rowBytes)

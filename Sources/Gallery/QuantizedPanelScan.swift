@@ -81,45 +81,51 @@ enum QuantizedPanelScan {
     @inline(__always)
     private static func slot(_ e: Int, _ lane: Int) -> Int { (((e / 2) * width + lane) * 2 + e % 2) * 2 }
 
-    /// Quantizes `rowCount × dim` row-major rows of unit norm into `quantized` (`rowCount × dim`
-    /// Int16, row-major), all with the scale `rowScale(dim:)` (every element of a unit vector lies
-    /// in [−1, 1], so one pass suffices), and `errors[j]` = `s_x ‖x̂ⱼ‖₁ / 2`, the row's part of the
-    /// bound; +∞ for a row with an element outside [−1, 1], which every query then scores exactly.
+    /// Quantizes `rowCount × dim` row-major rows into `quantized` (`rowCount × dim` Int16,
+    /// row-major), each row with its own scale `scales[j]` = `max|xⱼ| / levels` (so its largest
+    /// element maps to ±levels), and `errors[j]` = `scales[j] ‖x̂ⱼ‖₁ / 2`, the row's part of the
+    /// bound; for a row with a NaN or infinite element, scale 0 and error +∞, so that every query
+    /// scores it exactly.
     static func quantizeRows(_ rows: UnsafePointer<Float>, rowCount: Int, dim: Int, into quantized: UnsafeMutableRawPointer,
-                             errors: UnsafeMutablePointer<Float>) {
+                             scales: UnsafeMutablePointer<Float>, errors: UnsafeMutablePointer<Float>) {
         let levels = levels(dim: dim)
         let vectorDim = dim & ~7
-        let low = SIMD8<Float>(repeating: -levels), high = SIMD8<Float>(repeating: levels)
         for j in 0..<rowCount {
             let row = UnsafeRawPointer(rows + j * dim), out = quantized + j * dim * 2
-            var l1 = SIMD8<Float>()
-            var outside = SIMDMask<SIMD8<Int32>>()
+            var largest = SIMD8<Float>()
             for e in stride(from: 0, to: vectorDim, by: 8) {
-                var v = row.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self) * levels
-                outside = outside .| (v .< low) .| (v .> high)
-                v.replace(with: low, where: v .< low)
-                v.replace(with: high, where: v .> high)
-                // |v| ≤ levels: adding 1.5·2²³ rounds it to an integer (to nearest, ties to even)
-                // and leaves that in the low bits of the sum.
-                let biased = v + roundingBias
+                let v = magnitude(row.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self))
+                largest.replace(with: v, where: v .> largest)
+            }
+            var largestValue = largest.max()
+            for e in vectorDim..<dim { largestValue = max(largestValue, abs(rows[j * dim + e])) }
+            // NaN compares false: `.>` skipped it, so check every element's sum instead.
+            let inverse = largestValue > 0 ? levels / largestValue : 0
+            var l1 = SIMD8<Float>(), checksum = SIMD8<Float>()
+            for e in stride(from: 0, to: vectorDim, by: 8) {
+                let x = row.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
+                checksum += x
+                // |x · inverse| ≤ levels: adding 1.5·2²³ rounds it to an integer (to nearest, ties
+                // to even) and leaves that in the low bits of the sum.
+                let biased = x * inverse + roundingBias
                 l1 += magnitude(biased - roundingBias)
                 let integer = unsafeBitCast(biased, to: SIMD8<Int32>.self) &- roundingBiasBits
                 out.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: integer), toByteOffset: e * 2, as: SIMD8<Int16>.self)
             }
-            var l1Sum = l1.sum(), outsideTail = false
+            var l1Sum = l1.sum(), checksumSum = checksum.sum()
             for e in vectorDim..<dim {
-                let v = rows[j * dim + e] * levels
-                outsideTail = outsideTail || abs(v) > levels
-                let q = min(levels, max(-levels, v.rounded()))
-                out.storeBytes(of: Int16(q), toByteOffset: e * 2, as: Int16.self)
+                let x = rows[j * dim + e]
+                checksumSum += x
+                let q = (x * inverse).rounded()
+                out.storeBytes(of: Int16(clamping: Int(exactly: q) ?? 0), toByteOffset: e * 2, as: Int16.self)
                 l1Sum += abs(q)
             }
-            errors[j] = any(outside) || outsideTail ? .infinity : l1Sum / levels / 2
+            let finite = checksumSum.isFinite, scale = largestValue / levels
+            // A row that is not finite gets the bound +∞ whatever the query (a zero scale keeps ∞·0 out).
+            scales[j] = finite ? scale : 0
+            errors[j] = finite ? scale * l1Sum / 2 : .infinity
         }
     }
-
-    /// The scale `s_x` of every quantized row: one step of `1 / levels`.
-    static func rowScale(dim: Int) -> Float { 1 / levels(dim: dim) }
 
     private static let roundingBias = SIMD8<Float>(repeating: 12_582_912)
     private static let roundingBiasBits = SIMD8<Int32>(repeating: 0x4B40_0000)
@@ -130,42 +136,58 @@ enum QuantizedPanelScan {
         unsafeBitCast(unsafeBitCast(v, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: SIMD8<Float>.self)
     }
 
-    /// Offers to `heaps` every score of rows `0 ..< rowCount` against the queries that could
-    /// beat its query's floor, computed exactly; row by row in order for each query.
+    /// A (query, row) pair the bound pass could not rule out: its row and the upper bound of its score.
+    struct Candidate {
+        var row: Int
+        var bound: Float
+    }
+
+    /// The bound pass over rows `0 ..< rowCount` of a tile: for each query, every row whose upper
+    /// bound beats the query's floor becomes a candidate, and its lower bound is offered to the
+    /// query's heap, so the floor it raises never exceeds the true k-th best identity score.
+    /// `rescore` then scores the candidates that can still beat the final floor.
     /// - Parameters:
     ///   - panels, queryScales, queryErrors: the queries of this call, quantized by `pack`.
-    ///   - queries: the same `queryCount × dim` queries in float32, row-major (for exact scores).
-    ///   - rows: `rowCount × dim` float32 rows; `quantizedRows`, `rowScales`, `rowErrors`: from `quantizeRows`.
-    ///   - heaps, floors, identities, templates: as in `PanelScan.scan`.
+    ///   - quantizedRows, rowErrors: the tile's rows from `quantizeRows`; `firstRow`: the index
+    ///     (in the whole matrix) of its row 0, recorded in the candidates.
+    ///   - heaps, floors: per query, the heap of lower bounds and its floor (as in `PanelScan.scan`).
+    ///   - candidates: per query, the candidates so far; appended to.
+    ///   - identities, templates: the ids of the tile's rows.
     static func scan(
-        panels: UnsafeRawPointer, queryScales: UnsafePointer<Float>, queryErrors: UnsafePointer<Float>,
-        queries: UnsafePointer<Float>, queryCount: Int,
-        rows: UnsafePointer<Float>, quantizedRows: UnsafeRawPointer, rowErrors: UnsafePointer<Float>,
-        rowCount: Int, dim: Int,
+        panels: UnsafeRawPointer, queryScales: UnsafePointer<Float>, queryErrors: UnsafePointer<Float>, queryCount: Int,
+        quantizedRows: UnsafeRawPointer, rowScales: UnsafePointer<Float>, rowErrors: UnsafePointer<Float>,
+        rowCount: Int, firstRow: Int, dim: Int,
         heaps: UnsafeMutablePointer<TopKIdentities>, floors: UnsafeMutablePointer<Float>,
+        candidates: UnsafeMutablePointer<[Candidate]>,
         identities: UnsafePointer<Int64>, templates: UnsafePointer<Int64>
     ) {
         #if arch(x86_64)
         let panelCount = PanelScan.panelCount(queryCount)
         let rowBytes = dim * 2
-        let sx = rowScale(dim: dim)
         withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 2 * rowStep) { spill in
             let spilled = UnsafeRawPointer(spill.baseAddress!)
             for p in 0..<panelCount {
                 let first = p * width
                 let panel = panels + first * rowBytes
-                // Query scale times row scale: multiplies the integer products into cosines.
+                // Query scales (multiply a row's scaled integer products into cosines) and the queries'
+                // part of the bound.
                 let a0 = UnsafeRawPointer(queryScales + first).loadUnaligned(as: SIMD8<Float>.self)
                 let a1 = UnsafeRawPointer(queryScales + first + 8).loadUnaligned(as: SIMD8<Float>.self)
-                let as0 = a0 * sx, as1 = a1 * sx
-                // The query's part of the bound, times the row scale.
-                let bs0 = UnsafeRawPointer(queryErrors + first).loadUnaligned(as: SIMD8<Float>.self) * sx + slack
-                let bs1 = UnsafeRawPointer(queryErrors + first + 8).loadUnaligned(as: SIMD8<Float>.self) * sx + slack
-                // Upper bounds of the true scores of one row (`j`) from its integer products.
+                let b0 = UnsafeRawPointer(queryErrors + first).loadUnaligned(as: SIMD8<Float>.self)
+                let b1 = UnsafeRawPointer(queryErrors + first + 8).loadUnaligned(as: SIMD8<Float>.self)
+                // Upper bounds of the true scores of one row (`j`) from its integer products:
+                // `s_q (s_x d + c_x) + b s_x + slack`.
                 @inline(__always)
                 func bounds(_ d0: SIMD8<Int32>, _ d1: SIMD8<Int32>, row j: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-                    let cx = rowErrors[j]
-                    return (as0 * SIMD8<Float>(d0) + a0 * cx + bs0, as1 * SIMD8<Float>(d1) + a1 * cx + bs1)
+                    let sx = rowScales[j], cx = rowErrors[j]
+                    return (a0 * (SIMD8<Float>(d0) * sx + cx) + (b0 * sx + slack),
+                            a1 * (SIMD8<Float>(d1) * sx + cx) + (b1 * sx + slack))
+                }
+                @inline(__always)
+                func collectSpilled(rows: Int, from j: Int) {
+                    collect(spilled, rowCount: rows, tileRow: j, firstRow: firstRow, firstQuery: first,
+                            queryScales: queryScales, queryErrors: queryErrors, rowScales: rowScales, rowErrors: rowErrors,
+                            heaps: heaps, floors: floors, candidates: candidates, identities: identities, templates: templates)
                 }
                 var j = 0
                 while j + rowStep <= rowCount {
@@ -182,8 +204,7 @@ enum QuantizedPanelScan {
                         spill[0] = u0.0; spill[1] = u0.1; spill[2] = u1.0; spill[3] = u1.1
                         spill[4] = u2.0; spill[5] = u2.1; spill[6] = u3.0; spill[7] = u3.1
                         spill[8] = u4.0; spill[9] = u4.1; spill[10] = u5.0; spill[11] = u5.1
-                        rescore(spilled, rowCount: rowStep, firstRow: j, firstQuery: first, queries: queries, rows: rows,
-                                dim: dim, heaps: heaps, floors: floors, identities: identities, templates: templates)
+                        collectSpilled(rows: rowStep, from: j)
                     }
                     j += rowStep
                 }
@@ -191,8 +212,7 @@ enum QuantizedPanelScan {
                     let s = oneRow(panel, quantizedRows + j * rowBytes, pairs: dim / 2)
                     let u = bounds(s.0, s.1, row: j)
                     spill[0] = u.0; spill[1] = u.1
-                    rescore(spilled, rowCount: 1, firstRow: j, firstQuery: first, queries: queries, rows: rows,
-                            dim: dim, heaps: heaps, floors: floors, identities: identities, templates: templates)
+                    collectSpilled(rows: 1, from: j)
                     j += 1
                 }
             }
@@ -202,28 +222,60 @@ enum QuantizedPanelScan {
         #endif
     }
 
-    /// For `rowCount` rows of spilled upper bounds (`bounds[r·16 + i]`: row `firstRow + r`,
-    /// query `firstQuery + i`), scores exactly each pair whose bound beats the query's current
-    /// floor and offers it.
+    /// For `rowCount` rows of spilled upper bounds (`bounds[r·16 + i]`: tile row `tileRow + r`,
+    /// query `firstQuery + i`), records each pair whose bound beats the query's current floor as
+    /// a candidate and offers its lower bound (the upper bound less twice the error bound).
     @inline(never)
-    private static func rescore(
-        _ bounds: UnsafeRawPointer, rowCount: Int, firstRow: Int, firstQuery: Int,
-        queries: UnsafePointer<Float>, rows: UnsafePointer<Float>, dim: Int,
-        heaps: UnsafeMutablePointer<TopKIdentities>, floors: UnsafeMutablePointer<Float>,
-        identities: UnsafePointer<Int64>, templates: UnsafePointer<Int64>
+    private static func collect(
+        _ bounds: UnsafeRawPointer, rowCount: Int, tileRow: Int, firstRow: Int, firstQuery: Int,
+        queryScales: UnsafePointer<Float>, queryErrors: UnsafePointer<Float>,
+        rowScales: UnsafePointer<Float>, rowErrors: UnsafePointer<Float>, heaps: UnsafeMutablePointer<TopKIdentities>, floors: UnsafeMutablePointer<Float>,
+        candidates: UnsafeMutablePointer<[Candidate]>, identities: UnsafePointer<Int64>, templates: UnsafePointer<Int64>
     ) {
         let floorsRaw = UnsafeRawPointer(floors + firstQuery)
         for r in 0..<rowCount {
-            let row = firstRow + r
+            let row = tileRow + r
             var lanes = PanelScan.lanesAbove(bounds, row: r, floors: floorsRaw)
             while lanes != 0 {
-                let q = firstQuery + lanes.trailingZeroBitCount
+                let i = lanes.trailingZeroBitCount, q = firstQuery + i
                 lanes &= lanes - 1
-                let score = ScoreTile.dot(queries + q * dim, rows + row * dim, dim: dim)
-                heaps[q].offer(identity: identities[row], score: score, template: templates[row])
+                let upper = bounds.load(fromByteOffset: (r * width + i) * 4, as: Float.self)
+                let error = queryScales[q] * rowErrors[row] + queryErrors[q] * rowScales[row] + slack
+                heaps[q].offer(identity: identities[row], score: upper - 2 * error, template: templates[row])
                 floors[q] = heaps[q].floor
+                append(Candidate(row: firstRow + row, bound: upper), to: &candidates[q], floor: floors[q])
             }
         }
+    }
+
+    /// Appends `candidate`; when the list is full, first drops the candidates whose bound no
+    /// longer beats `floor` (and doubles the room if that freed less than half of it).
+    @inline(__always)
+    private static func append(_ candidate: Candidate, to list: inout [Candidate], floor: Float) {
+        if list.count == list.capacity, list.count >= 64 {
+            list.removeAll { $0.bound < floor }
+            if list.count > list.capacity / 2 { list.reserveCapacity(2 * list.capacity) }
+        }
+        list.append(candidate)
+    }
+
+    /// The exact top-k identities of one query from its candidates: each candidate whose bound
+    /// is at least `floor` (the final floor of the query's lower-bound heap, at most the true
+    /// k-th best identity score) is scored in float32 and offered, in row order.
+    /// - Parameters:
+    ///   - query: `dim` float32 values; `rows`: the whole matrix (`count × dim`), float32 or float16.
+    ///   - identities, templates: the ids of all the matrix's rows.
+    static func rescore<Row: GalleryScalar>(
+        _ candidates: [Candidate], floor: Float, k: Int, query: UnsafePointer<Float>, rows: UnsafePointer<Row>, dim: Int,
+        identities: UnsafePointer<Int64>, templates: UnsafePointer<Int64>
+    ) -> TopKIdentities {
+        var heap = TopKIdentities(k: k)
+        for candidate in candidates where candidate.bound >= floor {
+            let row = candidate.row
+            heap.offer(identity: identities[row], score: ScoreTile.dot(query, rows + row * dim, dim: dim),
+                       template: templates[row])
+        }
+        return heap
     }
 
     #if arch(x86_64)

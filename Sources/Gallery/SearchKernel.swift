@@ -97,6 +97,10 @@ enum SearchKernel {
             QuantizedPanelScan.pack(queries, queryCount: queryCount, dim: dim, into: UnsafeMutableRawPointer(quantizedBuffer.pointer),
                                     scales: scales, errors: scales + paddedQueries)
         }
+        // Float32 rows are quantized once and kept (`QuantizedRowCache`); float16 rows are
+        // widened and quantized tile by tile, so that storage keeps its halved memory.
+        let cached = quantized && matrix.storage == .float32
+            ? matrix.quantizedRows.rows(upTo: n, from: matrix.float32Row(0), dim: dim) : nil
         let partial = Shared(UnsafeMutablePointer<[TopKIdentities]>.allocate(capacity: slices))
         partial.pointer.initialize(repeating: [], count: slices)
         defer { partial.pointer.deinitialize(count: slices); partial.pointer.deallocate() }
@@ -121,11 +125,11 @@ enum SearchKernel {
             let widenBuffer = ScratchBuffers.shared.borrow(widen ? tile * dim : 1)
             defer { ScratchBuffers.shared.release(widenBuffer) }
             let widened = widenBuffer.pointer
-            // The integer pass's rows of a tile: Int16 values, then an error term per row.
-            let tileWords = tile * dim / 2
-            let rowBuffer = ScratchBuffers.shared.borrow(quantized ? tileWords + tile : 1)
-            defer { ScratchBuffers.shared.release(rowBuffer) }
-            let rowErrors = rowBuffer.pointer + tileWords
+            // The integer pass's rows of a tile, where they are not cached.
+            let tileRows = QuantizedRows.allocate(count: quantized && cached == nil ? tile : 0, dim: dim)
+            defer { tileRows.deallocate() }
+            // The integer pass's candidates per query (see `QuantizedPanelScan.scan`).
+            var candidates = [[QuantizedPanelScan.Candidate]](repeating: [], count: quantized ? count : 0)
             heaps.withUnsafeMutableBufferPointer { heaps in
                 var t0 = start
                 while t0 < end {
@@ -134,17 +138,24 @@ enum SearchKernel {
                         ? UnsafePointer(Float16Widening.widen(matrix.float16Row(t0), into: widened, count: rows * dim))
                         : matrix.storage == .float32 ? matrix.float32Row(t0) : nil
                     if let rowPointer, quantized {
-                        let quantizedRows = UnsafeMutableRawPointer(rowBuffer.pointer)
-                        QuantizedPanelScan.quantizeRows(rowPointer, rowCount: rows, dim: dim, into: quantizedRows,
-                                                        errors: rowErrors)
+                        let quantizedRows: QuantizedRows
+                        if let cached {
+                            quantizedRows = cached.dropping(t0, dim: dim)
+                        } else {
+                            tileRows.fill(from: rowPointer, count: rows, dim: dim)
+                            quantizedRows = tileRows
+                        }
                         let scales = quantizedQueries.pointer + quantizedWords
-                        QuantizedPanelScan.scan(
-                            panels: UnsafeRawPointer(quantizedQueries.pointer) + firstQuery * dim * 2,
-                            queryScales: scales + firstQuery, queryErrors: scales + paddedQueries + firstQuery,
-                            queries: query.pointer + firstQuery * dim, queryCount: count,
-                            rows: rowPointer, quantizedRows: quantizedRows, rowErrors: rowErrors,
-                            rowCount: rows, dim: dim, heaps: heaps.baseAddress!, floors: scores,
-                            identities: identities.pointer + t0, templates: templates.pointer + t0)
+                        candidates.withUnsafeMutableBufferPointer { candidates in
+                            QuantizedPanelScan.scan(
+                                panels: UnsafeRawPointer(quantizedQueries.pointer) + firstQuery * dim * 2,
+                                queryScales: scales + firstQuery, queryErrors: scales + paddedQueries + firstQuery,
+                                queryCount: count, quantizedRows: UnsafeRawPointer(quantizedRows.values),
+                                rowScales: quantizedRows.scales, rowErrors: quantizedRows.errors,
+                                rowCount: rows, firstRow: t0, dim: dim, heaps: heaps.baseAddress!, floors: scores,
+                                candidates: candidates.baseAddress!,
+                                identities: identities.pointer + t0, templates: templates.pointer + t0)
+                        }
                     } else if let rowPointer, panel {
                         PanelScan.scan(panels: packed.pointer + firstQuery * dim, queryCount: count, rows: rowPointer,
                                        rowCount: rows, dim: dim, heaps: heaps.baseAddress!, floors: scores,
@@ -166,6 +177,19 @@ enum SearchKernel {
                         }
                     }
                     t0 += rows
+                }
+            }
+            if quantized {
+                // The heaps held lower bounds; the exact scores of the candidates replace them.
+                for q in 0..<count {
+                    let queryRow = query.pointer + (firstQuery + q) * dim
+                    heaps[q] = matrix.storage == .float32
+                        ? QuantizedPanelScan.rescore(candidates[q], floor: heaps[q].floor, k: k, query: queryRow,
+                                                     rows: matrix.float32Row(0), dim: dim,
+                                                     identities: identities.pointer, templates: templates.pointer)
+                        : QuantizedPanelScan.rescore(candidates[q], floor: heaps[q].floor, k: k, query: queryRow,
+                                                     rows: matrix.float16Row(0), dim: dim,
+                                                     identities: identities.pointer, templates: templates.pointer)
                 }
             }
             partial.pointer[slice] = heaps

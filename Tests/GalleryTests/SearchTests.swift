@@ -63,10 +63,32 @@ import Testing
         }
     }
 
-    /// A row outside the unit ball (the matrix's contract is unit rows; this guards the bound)
-    /// cannot be quantized within its error: it is scored exactly and still found, although its
-    /// clamped quantized copy would score below the other candidates.
-    @Test func quantizedPassScoresRowsOutsideTheUnitBallExactly() {
+    /// Rows built so that every element's rounding errs the same way, as far as it can: row A's
+    /// integer score overstates its true score by nearly the whole bound, row B's understates it,
+    /// and B's true score is a hair above A's. A heap of lower bounds that allowed for the error
+    /// only once would put its floor above B's upper bound and lose B.
+    @Test func quantizedLowerBoundAllowsForWorstCaseRounding() {
+        let dim = 64, levels = QuantizedPanelScan.levels(dim: dim), largest: Float = 0.3
+        let step = largest / levels
+        let rowA = [largest] + Array(repeating: step * 1000.501, count: dim - 1)
+        let rowB = [largest, step * 1001.499] + Array(repeating: step * 1000.499, count: dim - 2)
+        let query = [Float](repeating: 1 / Float(dim).squareRoot(), count: dim)
+        let dot = { (row: [Float]) in zip(row, query).reduce(Float(0)) { $0 + $1.0 * $1.1 } }
+        #expect(dot(rowB) > dot(rowA))
+        let matrix = EmbeddingMatrix(dim: dim, storage: .float32)
+        matrix.append(rowA, templateID: 1, identityID: 1)
+        matrix.append(rowB, templateID: 2, identityID: 2)
+        let heaps = query.withUnsafeBufferPointer {
+            SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: 1, k: 1, path: .quantized)
+        }
+        #expect(heaps[0].ranked().map(\.identity) == [2])
+    }
+
+    /// Each row is quantized at its own scale, so a row far outside the unit ball (the matrix's
+    /// contract is unit rows; this guards the bound) is still found with its exact score; a row
+    /// with an infinite element gets an infinite bound and is scored exactly, as the float32
+    /// kernels score it.
+    @Test func quantizedPassScoresRowsOfAnyNormExactly() {
         let dim = 16
         let query = normalised([1] + Array(repeating: 0.1, count: dim - 1))
         var random = SyntheticVectors(dim: dim, seed: 3)
@@ -74,16 +96,65 @@ import Testing
         for i in 0..<200 {
             matrix.append(random.sample(around: query, noise: 0.01), templateID: Int64(i + 1), identityID: Int64(i + 1))
         }
-        // Clamped to [−1, 1] it would be e₁, scoring 0.93 against neighbours at 0.9999.
         matrix.append([5] + Array(repeating: 0, count: dim - 1), templateID: 201, identityID: 201)
+        matrix.append([Float.infinity] + Array(repeating: 0, count: dim - 1), templateID: 202, identityID: 202)
         let queries = Array(repeating: query, count: 32).flatMap { $0 }
         let heaps = queries.withUnsafeBufferPointer {
             SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: 32, k: 3, path: .quantized)
         }
-        for heap in heaps {
-            #expect(heap.ranked().first?.identity == 201)
-            #expect(abs((heap.ranked().first?.score ?? 0) - 5 * query[0]) < 1e-5)
+        let reference = queries.withUnsafeBufferPointer {
+            SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: 32, k: 3, path: .panel)
         }
+        for (heap, expected) in zip(heaps, reference) {
+            #expect(heap.ranked().map(\.identity) == [202, 201, expected.ranked()[2].identity])
+            #expect(heap.ranked().first?.score == .infinity)
+            #expect(abs(heap.ranked()[1].score - 5 * query[0]) < 1e-5)
+        }
+    }
+
+    /// The integer pass keeps a quantized copy of the rows between searches; removing rows
+    /// (the last row moves into each hole), appending rows and emptying the matrix must each
+    /// leave it matching the rows, or a search would bound a row by another row's copy.
+    @Test func quantizedCopyFollowsTheMatrix() {
+        let dim = 32
+        var random = SyntheticVectors(dim: dim, seed: 11)
+        let matrix = EmbeddingMatrix(dim: dim, storage: .float32)
+        var rows: [[Float]] = [], ids: [Int64] = []
+        func add(_ count: Int) {
+            for _ in 0..<count {
+                let row = random.unitVector()
+                ids.append(Int64(rows.count + 1))
+                rows.append(row)
+                matrix.append(row, templateID: ids.last!, identityID: ids.last!)
+            }
+        }
+        func check(_ stage: String) {
+            // Queries near the last rows, which removal moves into the holes.
+            let queries = (0..<40).map { q in random.sample(around: rows[rows.count - 1 - q % 8], noise: 0.05) }
+            let heaps = queries.flatMap { $0 }.withUnsafeBufferPointer {
+                SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: queries.count, k: 5, path: .quantized)
+            }
+            for (q, query) in queries.enumerated() {
+                let expected = bruteForceTopK(rows: rows, identities: ids, query: query, k: 5)
+                #expect(heaps[q].ranked().map(\.identity) == expected.map(\.0), "\(stage), query \(q)")
+            }
+        }
+        add(2000)
+        check("built")
+        let removed = Set((0..<2000).filter { $0 % 7 == 3 }.map { Int64($0 + 1) })
+        matrix.removeRows(identities: removed)
+        for (i, id) in ids.enumerated().reversed() where removed.contains(id) {
+            rows.remove(at: i)
+            ids.remove(at: i)
+        }
+        check("after removal")
+        add(500)
+        check("after appending")
+        matrix.removeAll()
+        rows = []
+        ids = []
+        add(300)
+        check("after emptying")
     }
 
     @Test func automaticPathByBatchSize() {

@@ -1,0 +1,94 @@
+import Dispatch
+import Foundation
+
+/// Rows quantized for the integer bound pass (`QuantizedPanelScan.quantizeRows`): `dim` Int16
+/// per row, row-major, and per row its scale and error term.
+struct QuantizedRows: @unchecked Sendable {
+    let values: UnsafeMutablePointer<Int16>
+    let scales: UnsafeMutablePointer<Float>
+    let errors: UnsafeMutablePointer<Float>
+
+    /// Room for `count` rows of `dim` values, uninitialised.
+    static func allocate(count: Int, dim: Int) -> QuantizedRows {
+        let values = UnsafeMutableRawPointer.allocate(byteCount: max(1, count * dim) * 2, alignment: 64)
+        return QuantizedRows(values: values.bindMemory(to: Int16.self, capacity: max(1, count * dim)),
+                             scales: .allocate(capacity: max(1, count)), errors: .allocate(capacity: max(1, count)))
+    }
+
+    func deallocate() {
+        values.deallocate()
+        scales.deallocate()
+        errors.deallocate()
+    }
+
+    /// The same rows from row `row` on.
+    func dropping(_ row: Int, dim: Int) -> QuantizedRows {
+        QuantizedRows(values: values + row * dim, scales: scales + row, errors: errors + row)
+    }
+
+    /// Quantizes `count × dim` float32 rows into these.
+    func fill(from rows: UnsafePointer<Float>, count: Int, dim: Int) {
+        QuantizedPanelScan.quantizeRows(rows, rowCount: count, dim: dim, into: UnsafeMutableRawPointer(values),
+                                        scales: scales, errors: errors)
+    }
+}
+
+/// The integer bound pass's copy of a float32 matrix's rows, built on the first batch search
+/// that needs it and extended by later ones, so repeated batches do not quantize every row again.
+///
+/// Half the bytes of the float32 rows it copies, plus 8 bytes a row. Rows `0 ..< validCount`
+/// are current; the owning matrix lowers `validCount` when it moves or removes a row below it,
+/// and rows at or past it are quantized again on the next `rows(upTo:from:dim:)`. That call is
+/// serialised by a lock, so concurrent searches (which hold the gallery's read lock, so the
+/// matrix does not change under them) can all make it.
+final class QuantizedRowCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var capacity = 0
+    private var storage = QuantizedRows.allocate(count: 0, dim: 0)
+    /// Rows whose quantized copy is current.
+    private(set) var validCount = 0
+
+    /// Rows quantized per task when a large gap is filled on several cores.
+    static let rowsPerTask = 4096
+
+    deinit { storage.deallocate() }
+
+    /// Marks rows from `row` on as stale (they were moved or removed).
+    func invalidate(from row: Int) {
+        lock.lock()
+        validCount = min(validCount, max(0, row))
+        lock.unlock()
+    }
+
+    /// The quantized copy of the first `count` rows of `source` (`count × dim` float32),
+    /// quantizing the rows not yet current first (on all cores when there are many). Valid until
+    /// the matrix next changes.
+    func rows(upTo count: Int, from source: UnsafePointer<Float>, dim: Int) -> QuantizedRows {
+        lock.lock()
+        defer { lock.unlock() }
+        if count > capacity { grow(to: count, dim: dim) }
+        if validCount < count {
+            let first = validCount, gap = count - first
+            let tasks = min(ProcessInfo.activeCores, (gap + Self.rowsPerTask - 1) / Self.rowsPerTask)
+            let target = storage, rows = Shared(UnsafeMutablePointer(mutating: source))
+            DispatchQueue.concurrentPerform(iterations: tasks) { task in
+                let a = first + gap * task / tasks, b = first + gap * (task + 1) / tasks
+                target.dropping(a, dim: dim).fill(from: rows.pointer + a * dim, count: b - a, dim: dim)
+            }
+            validCount = count
+        }
+        return storage
+    }
+
+    /// Reallocates for at least `count` rows, keeping the current ones.
+    private func grow(to count: Int, dim: Int) {
+        let newCapacity = max(count, capacity + capacity / 2)
+        let new = QuantizedRows.allocate(count: newCapacity, dim: dim)
+        new.values.update(from: storage.values, count: validCount * dim)
+        new.scales.update(from: storage.scales, count: validCount)
+        new.errors.update(from: storage.errors, count: validCount)
+        storage.deallocate()
+        storage = new
+        capacity = newCapacity
+    }
+}
