@@ -7,7 +7,10 @@ import Foundation
 ///
 /// The work is split across the cores, each with its own heaps, merged at the end: by rows
 /// (each core scans its own slice of the gallery), or, for large batches, by queries (each core
-/// scans every row for its own share of the panels). Three kernels score the tiles:
+/// scans every row for its own share of the panels). Four kernels score the tiles:
+/// - `QuantizedPanelScan` for batches from `quantizedThreshold` queries (x86-64, even `dim`):
+///   `PanelScan`'s blocking in 16-bit integers as a bound pass, exact float32 scores only for
+///   the pairs it cannot rule out;
 /// - `PanelScan` for batches from `panelThreshold` queries: a register-blocked product fused
 ///   with the heap test, so no score matrix is written (faster than `cblas_sgemm` followed by a
 ///   scan at every measured gallery and batch size here, 12–4,096 queries; see README);
@@ -15,16 +18,22 @@ import Foundation
 /// - `cblas_sgemm` into a bounded score tile, then the scan (`SearchPath.blas`). With OpenBLAS
 ///   running its own threads (a library user's default) it lets them multiply and scans on all cores.
 enum SearchKernel {
-    /// Batches from this many queries take the panel kernel at every gallery size and storage
+    /// Batches from this many queries take the panel kernel where the integer pass does not
     /// (measured at Q = 8–64 against 10k and 100k rows, d = 128 and 512: at 8 queries half a
     /// panel is padding and `ScoreTile` is faster at three of the four sizes; from 12 the panel
     /// kernel is as fast or faster everywhere).
     static let panelThreshold = 12
-    /// Batches from this many queries take the integer bound pass where it is supported
-    /// (measured against the float32 panel kernel, alternating in one process: 16 queries
-    /// 0.89–0.90× at d = 512 and 1.14× at d = 128, where converting each tile of rows costs as
-    /// much as it saves; 32 queries 1.06–1.18×; 64 queries 1.05–1.32×; 256 queries 1.13–1.29×).
-    static let quantizedThreshold = 32
+    /// Batches from this many queries take the integer bound pass where it is supported, on
+    /// float32 storage, whose rows it quantizes once and keeps (`QuantizedRowCache`). Measured
+    /// against the kernels it replaces: 8 queries 1.0× at 10k×128 (cache-resident),
+    /// 1.3× at 10k×512 and 100k×512, 1.9× at 100k×128 (it reads half the bytes of the float32
+    /// rows); 12–16 queries 1.1–2.1× the float32 panel kernel. Below 8 the direct kernel wins on
+    /// galleries that fit in cache (Q = 4: 10k×128 16.5k vs 10.6k q/s).
+    static let quantizedThreshold = 8
+    /// The same for float16 storage, which quantizes each tile as it scans it (a quantized
+    /// copy would take back the memory that storage saves): from 32 queries, where the pass
+    /// gains more than the conversion costs (Q = 16: 0.89–0.90× at d = 512; Q = 32: 1.06–1.18×).
+    static let quantizedWidenedThreshold = 32
     /// Queries are split between the cores (rather than rows) when every core gets at least
     /// this many panels: each query's heap then warms up once instead of once per core (10k×128,
     /// Q = 256: 37–40k vs 32–35k q/s), and the cores' shares differ by at most a quarter.
@@ -50,7 +59,8 @@ enum SearchKernel {
         guard matrix.count > 0, queryCount > 0 else {
             return Array(repeating: TopKIdentities(k: k), count: queryCount)
         }
-        let kernel = path == .automatic ? automaticPath(queryCount: queryCount, dim: matrix.dim) : path
+        let kernel = path == .automatic
+            ? automaticPath(queryCount: queryCount, dim: matrix.dim, storage: matrix.storage) : path
         if kernel == .blas, workers > 1, openblas_get_num_threads() > 1 {
             return gemmSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers)
         }
@@ -58,8 +68,9 @@ enum SearchKernel {
     }
 
     /// The kernel `.automatic` picks for a batch of `queryCount` queries of `dim` elements.
-    static func automaticPath(queryCount: Int, dim: Int) -> SearchPath {
-        if queryCount >= quantizedThreshold, QuantizedPanelScan.supports(dim: dim) { return .quantized }
+    static func automaticPath(queryCount: Int, dim: Int, storage: VectorStorage) -> SearchPath {
+        let quantizedFrom = storage == .float32 ? quantizedThreshold : quantizedWidenedThreshold
+        if queryCount >= quantizedFrom, QuantizedPanelScan.supports(dim: dim) { return .quantized }
         return queryCount >= panelThreshold ? .panel : .direct
     }
 
@@ -269,8 +280,8 @@ extension SearchKernel {
 
 /// Which kernel scores a search's tiles (for tuning and benchmarks; `.automatic` otherwise).
 public enum SearchPath: String, Sendable, CaseIterable {
-    /// By batch size: the integer bound pass from 32 queries (where supported), the panel
-    /// kernel from 12, the direct kernel below.
+    /// By batch size and storage: the integer bound pass from 8 queries on float32 storage and
+    /// from 32 on float16 (where supported), the panel kernel from 12, the direct kernel below.
     case automatic
     /// `cblas_sgemm` (float16 rows widened first).
     case blas

@@ -158,12 +158,21 @@ import Testing
     }
 
     @Test func automaticPathByBatchSize() {
-        #expect(SearchKernel.automaticPath(queryCount: 1, dim: 128) == .direct)
-        #expect(SearchKernel.automaticPath(queryCount: 16, dim: 128) == .panel)
-        #expect(SearchKernel.automaticPath(queryCount: 31, dim: 512) == .panel)
-        #expect(SearchKernel.automaticPath(queryCount: 256, dim: 67) == .panel, "odd dimensions have no integer pass")
+        func path(_ queries: Int, _ dim: Int, _ storage: VectorStorage = .float32) -> SearchPath {
+            SearchKernel.automaticPath(queryCount: queries, dim: dim, storage: storage)
+        }
+        #expect(path(1, 128) == .direct)
+        #expect(path(7, 512) == .direct)
+        #expect(path(256, 67) == .panel, "odd dimensions have no integer pass")
+        #expect(path(16, 128, .float16) == .panel)
+        #expect(path(31, 512, .float16) == .panel)
         #if arch(x86_64)
-        #expect(SearchKernel.automaticPath(queryCount: 32, dim: 512) == .quantized)
+        #expect(path(8, 512) == .quantized)
+        #expect(path(256, 128) == .quantized)
+        #expect(path(32, 512, .float16) == .quantized)
+        #else
+        #expect(path(8, 512) == .direct)
+        #expect(path(16, 512) == .panel)
         #endif
     }
 
