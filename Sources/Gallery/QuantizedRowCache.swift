@@ -33,20 +33,27 @@ struct QuantizedRows: @unchecked Sendable {
     }
 }
 
-/// The integer bound pass's copy of a float32 matrix's rows, built on the first batch search
-/// that needs it and extended by later ones, so repeated batches do not quantize every row again.
+/// The integer bound pass's copy of a float32 matrix's rows, made by the second batch search
+/// that asks for it and extended by later ones, so repeated batches do not quantize every row again.
 ///
-/// Half the bytes of the float32 rows it copies, plus 8 bytes a row. Rows `0 ..< validCount`
-/// are current; the owning matrix lowers `validCount` when it moves or removes a row below it,
-/// and rows at or past it are quantized again on the next `rows(upTo:from:dim:)`. That call is
-/// serialised by a lock, so concurrent searches (which hold the gallery's read lock, so the
-/// matrix does not change under them) can all make it.
+/// Half the bytes of the float32 rows it copies, plus 8 bytes a row. The first search that asks
+/// gets nothing and quantizes tile by tile as it scans: a one-shot run (one `identify` batch)
+/// then neither holds the copy nor pays for its fresh memory, which on this project's VM costs
+/// more than the quantizing (1M×512: 2.0–2.9 s to fill the 1 GB copy, mostly the kernel zeroing
+/// new pages, against 1.45 s for the search of 256 queries that follows).
+///
+/// Rows `0 ..< validCount` are current; the owning matrix lowers `validCount` when it moves or
+/// removes a row below it, and rows at or past it are quantized again on the next request. Requests
+/// are serialised by a lock, so concurrent searches (which hold the gallery's read lock, so the
+/// matrix does not change under them) can all make them.
 final class QuantizedRowCache: @unchecked Sendable {
     private let lock = NSLock()
     private var capacity = 0
     private var storage = QuantizedRows.allocate(count: 0, dim: 0)
     /// Rows whose quantized copy is current.
     private(set) var validCount = 0
+    /// Whether a search has asked for the copy (the next request makes it).
+    private var requested = false
 
     /// Rows quantized per task when a large gap is filled on several cores.
     static let rowsPerTask = 4096
@@ -60,12 +67,16 @@ final class QuantizedRowCache: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// The quantized copy of the first `count` rows of `source` (`count × dim` float32),
-    /// quantizing the rows not yet current first (on all cores when there are many). Valid until
-    /// the matrix next changes.
-    func rows(upTo count: Int, from source: UnsafePointer<Float>, dim: Int) -> QuantizedRows {
+    /// The quantized copy of the first `count` rows of `source` (`count × dim` float32), valid
+    /// until the matrix next changes; nil for the first request ever (see above). Quantizes the
+    /// rows not yet current first, on all cores when there are many.
+    func rows(upTo count: Int, from source: UnsafePointer<Float>, dim: Int) -> QuantizedRows? {
         lock.lock()
         defer { lock.unlock() }
+        guard requested else {
+            requested = true
+            return nil
+        }
         if count > capacity { grow(to: count, dim: dim) }
         if validCount < count {
             let first = validCount, gap = count - first

@@ -23,17 +23,18 @@ enum SearchKernel {
     /// panel is padding and `ScoreTile` is faster at three of the four sizes; from 12 the panel
     /// kernel is as fast or faster everywhere).
     static let panelThreshold = 12
-    /// Batches from this many queries take the integer bound pass where it is supported, on
-    /// float32 storage, whose rows it quantizes once and keeps (`QuantizedRowCache`). Measured
-    /// against the kernels it replaces: 8 queries 1.0× at 10k×128 (cache-resident),
-    /// 1.3× at 10k×512 and 100k×512, 1.9× at 100k×128 (it reads half the bytes of the float32
-    /// rows); 12–16 queries 1.1–2.1× the float32 panel kernel. Below 8 the direct kernel wins on
-    /// galleries that fit in cache (Q = 4: 10k×128 16.5k vs 10.6k q/s).
+    /// Batches from this many queries take the integer bound pass where it is supported and the
+    /// matrix's rows are quantized already (`QuantizedRowCache`: float32 storage, from the second
+    /// batch search on). Measured against the kernels it replaces: 8 queries 1.0× at 10k×128
+    /// (cache-resident), 1.3× at 10k×512 and 100k×512, 1.9× at 100k×128 (it reads half the bytes
+    /// of the float32 rows); 12–16 queries 1.1–2.1× the float32 panel kernel. Below 8 the direct
+    /// kernel wins on galleries that fit in cache (Q = 4: 10k×128 16.5k vs 10.6k q/s).
     static let quantizedThreshold = 8
-    /// The same for float16 storage, which quantizes each tile as it scans it (a quantized
-    /// copy would take back the memory that storage saves): from 32 queries, where the pass
-    /// gains more than the conversion costs (Q = 16: 0.89–0.90× at d = 512; Q = 32: 1.06–1.18×).
-    static let quantizedWidenedThreshold = 32
+    /// The same where the pass must quantize each tile of rows as it scans it (float16 storage,
+    /// whose memory a quantized copy would take back, and the first batch search of a float32
+    /// matrix): from 32 queries, where the pass gains more than the conversion costs (against the
+    /// float32 panel kernel, Q = 16: 0.89–0.90× at d = 512; Q = 32: 1.06–1.18×).
+    static let quantizedPerTileThreshold = 32
     /// Queries are split between the cores (rather than rows) when every core gets at least
     /// this many panels: each query's heap then warms up once instead of once per core (10k×128,
     /// Q = 256: 37–40k vs 32–35k q/s), and the cores' shares differ by at most a quarter.
@@ -59,17 +60,23 @@ enum SearchKernel {
         guard matrix.count > 0, queryCount > 0 else {
             return Array(repeating: TopKIdentities(k: k), count: queryCount)
         }
+        // The integer pass's copy of the rows, where it could be used (see `QuantizedRowCache`).
+        let quantizedRows = (path == .quantized || path == .automatic && queryCount >= quantizedThreshold)
+            && matrix.storage == .float32 && QuantizedPanelScan.supports(dim: matrix.dim)
+            ? matrix.quantizedRows.rows(upTo: matrix.count, from: matrix.float32Row(0), dim: matrix.dim) : nil
         let kernel = path == .automatic
-            ? automaticPath(queryCount: queryCount, dim: matrix.dim, storage: matrix.storage) : path
+            ? automaticPath(queryCount: queryCount, dim: matrix.dim, rowsQuantized: quantizedRows != nil) : path
         if kernel == .blas, workers > 1, openblas_get_num_threads() > 1 {
             return gemmSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers)
         }
-        return slicedSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers, kernel: kernel)
+        return slicedSearch(matrix, queries: queries, queryCount: queryCount, k: k, workers: workers, kernel: kernel,
+                            quantizedRows: quantizedRows)
     }
 
-    /// The kernel `.automatic` picks for a batch of `queryCount` queries of `dim` elements.
-    static func automaticPath(queryCount: Int, dim: Int, storage: VectorStorage) -> SearchPath {
-        let quantizedFrom = storage == .float32 ? quantizedThreshold : quantizedWidenedThreshold
+    /// The kernel `.automatic` picks for a batch of `queryCount` queries of `dim` elements;
+    /// `rowsQuantized`: whether the matrix's rows are quantized already.
+    static func automaticPath(queryCount: Int, dim: Int, rowsQuantized: Bool) -> SearchPath {
+        let quantizedFrom = rowsQuantized ? quantizedThreshold : quantizedPerTileThreshold
         if queryCount >= quantizedFrom, QuantizedPanelScan.supports(dim: dim) { return .quantized }
         return queryCount >= panelThreshold ? .panel : .direct
     }
@@ -79,7 +86,7 @@ enum SearchKernel {
     /// per-core heaps are merged at the end.
     private static func slicedSearch(
         _ matrix: EmbeddingMatrix, queries: UnsafePointer<Float>, queryCount: Int, k: Int, workers: Int,
-        kernel: SearchPath
+        kernel: SearchPath, quantizedRows cached: QuantizedRows?
     ) -> [TopKIdentities] {
         let n = matrix.count, dim = matrix.dim
         let quantized = kernel == .quantized && QuantizedPanelScan.supports(dim: dim)
@@ -108,10 +115,6 @@ enum SearchKernel {
             QuantizedPanelScan.pack(queries, queryCount: queryCount, dim: dim, into: UnsafeMutableRawPointer(quantizedBuffer.pointer),
                                     scales: scales, errors: scales + paddedQueries)
         }
-        // Float32 rows are quantized once and kept (`QuantizedRowCache`); float16 rows are
-        // widened and quantized tile by tile, so that storage keeps its halved memory.
-        let cached = quantized && matrix.storage == .float32
-            ? matrix.quantizedRows.rows(upTo: n, from: matrix.float32Row(0), dim: dim) : nil
         let partial = Shared(UnsafeMutablePointer<[TopKIdentities]>.allocate(capacity: slices))
         partial.pointer.initialize(repeating: [], count: slices)
         defer { partial.pointer.deinitialize(count: slices); partial.pointer.deallocate() }
@@ -136,7 +139,7 @@ enum SearchKernel {
             let widenBuffer = ScratchBuffers.shared.borrow(widen ? tile * dim : 1)
             defer { ScratchBuffers.shared.release(widenBuffer) }
             let widened = widenBuffer.pointer
-            // The integer pass's rows of a tile, where they are not cached.
+            // The integer pass's rows of a tile, where the matrix has no quantized copy.
             let tileRows = QuantizedRows.allocate(count: quantized && cached == nil ? tile : 0, dim: dim)
             defer { tileRows.deallocate() }
             // The integer pass's candidates per query (see `QuantizedPanelScan.scan`).
@@ -280,8 +283,8 @@ extension SearchKernel {
 
 /// Which kernel scores a search's tiles (for tuning and benchmarks; `.automatic` otherwise).
 public enum SearchPath: String, Sendable, CaseIterable {
-    /// By batch size and storage: the integer bound pass from 8 queries on float32 storage and
-    /// from 32 on float16 (where supported), the panel kernel from 12, the direct kernel below.
+    /// By batch size: the integer bound pass from 8 queries where the rows are quantized already
+    /// and from 32 where not (where supported), the panel kernel from 12, the direct kernel below.
     case automatic
     /// `cblas_sgemm` (float16 rows widened first).
     case blas

@@ -140,7 +140,11 @@ import Testing
             }
         }
         add(2000)
+        check("tile by tile")
         check("built")
+        #if arch(x86_64)
+        #expect(matrix.quantizedRows.validCount == 2000)
+        #endif
         let removed = Set((0..<2000).filter { $0 % 7 == 3 }.map { Int64($0 + 1) })
         matrix.removeRows(identities: removed)
         for (i, id) in ids.enumerated().reversed() where removed.contains(id) {
@@ -158,21 +162,42 @@ import Testing
     }
 
     @Test func automaticPathByBatchSize() {
-        func path(_ queries: Int, _ dim: Int, _ storage: VectorStorage = .float32) -> SearchPath {
-            SearchKernel.automaticPath(queryCount: queries, dim: dim, storage: storage)
+        func path(_ queries: Int, _ dim: Int, quantized: Bool = true) -> SearchPath {
+            SearchKernel.automaticPath(queryCount: queries, dim: dim, rowsQuantized: quantized)
         }
         #expect(path(1, 128) == .direct)
         #expect(path(7, 512) == .direct)
         #expect(path(256, 67) == .panel, "odd dimensions have no integer pass")
-        #expect(path(16, 128, .float16) == .panel)
-        #expect(path(31, 512, .float16) == .panel)
+        #expect(path(16, 128, quantized: false) == .panel)
+        #expect(path(31, 512, quantized: false) == .panel)
         #if arch(x86_64)
         #expect(path(8, 512) == .quantized)
         #expect(path(256, 128) == .quantized)
-        #expect(path(32, 512, .float16) == .quantized)
+        #expect(path(32, 512, quantized: false) == .quantized)
         #else
         #expect(path(8, 512) == .direct)
         #expect(path(16, 512) == .panel)
+        #endif
+    }
+
+    /// A float32 matrix gets its quantized copy from the second batch search on (the first,
+    /// as in a one-shot run, quantizes tile by tile), and keeps it.
+    @Test func quantizedCopyFromTheSecondBatch() {
+        var random = SyntheticVectors(dim: 64, seed: 5)
+        let matrix = EmbeddingMatrix(dim: 64, storage: .float32)
+        for i in 0..<500 { matrix.append(random.unitVector(), templateID: Int64(i + 1), identityID: Int64(i + 1)) }
+        let queries = (0..<16).flatMap { _ in random.unitVector() }
+        let single = Array(queries.prefix(64))
+        func search(_ q: [Float]) {
+            _ = q.withUnsafeBufferPointer { SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: q.count / 64, k: 5) }
+        }
+        search(single)
+        #expect(matrix.quantizedRows.validCount == 0, "one query never asks for it")
+        search(queries)
+        #expect(matrix.quantizedRows.validCount == 0, "the first batch scans tile by tile")
+        search(queries)
+        #if arch(x86_64)
+        #expect(matrix.quantizedRows.validCount == 500)
         #endif
     }
 
@@ -199,10 +224,19 @@ import Testing
             q % 2 == 0 ? random.sample(around: rows[(q * 7) % rows.count], noise: 0.5) : random.unitVector()
         }
         let flat = queries.flatMap { $0 }
-        let heaps = flat.withUnsafeBufferPointer {
-            SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: queryCount, k: k, workers: workers,
-                                path: path)
+        // The integer pass twice: tile by tile, then with the matrix's quantized copy.
+        for _ in 0..<(path == .quantized ? 2 : 1) {
+            let heaps = flat.withUnsafeBufferPointer {
+                SearchKernel.search(matrix, queries: $0.baseAddress!, queryCount: queryCount, k: k, workers: workers,
+                                    path: path)
+            }
+            expectBruteForce(heaps, rows: rows, ids: ids, queries: queries, k: k, path: path, dim: dim)
         }
+    }
+
+    private func expectBruteForce(_ heaps: [TopKIdentities], rows: [[Float]], ids: [Int64], queries: [[Float]], k: Int,
+                       path: SearchPath, dim: Int) {
+        let queryCount = queries.count
         #expect(heaps.count == queryCount)
         for q in 0..<queryCount {
             let expected = bruteForceTopK(rows: rows, identities: ids, query: queries[q], k: k)
