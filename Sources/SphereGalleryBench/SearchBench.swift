@@ -16,7 +16,8 @@ struct SearchBench: ParsableCommand {
     @Option(help: "Timed runs per point at least (the median is reported).") var runs = 7
     @Option(help: "Keep timing runs until this many seconds have passed (at most 3,000 runs), as the peer script does.")
     var minTime = 0.5
-    @Option var warmup = 1
+    @Option(help: "Untimed searches per point first: the second batch search of a float32 gallery makes the integer pass's quantized copy of the rows, which later searches reuse.")
+    var warmup = 2
     @Option var seed: UInt64 = 0
     @Option(help: "Search kernel: automatic, direct, panel, quantized, blas.") var path = "automatic"
     @Option(help: "OpenBLAS threads (1: our own workers split the GEMMs, the CLI's policy).") var blasThreads = 1
