@@ -140,8 +140,8 @@ enum SearchKernel {
             defer { ScratchBuffers.shared.release(widenBuffer) }
             let widened = widenBuffer.pointer
             // The integer pass's rows of a tile, where the matrix has no quantized copy.
-            let tileRows = QuantizedRows.allocate(count: quantized && cached == nil ? tile : 0, dim: dim)
-            defer { tileRows.deallocate() }
+            let tileRows = quantized && cached == nil ? QuantizedRows.allocate(count: tile, dim: dim) : nil
+            defer { tileRows?.deallocate() }
             // The integer pass's candidates per query (see `QuantizedPanelScan.scan`).
             var candidates = [[QuantizedPanelScan.Candidate]](repeating: [], count: quantized ? count : 0)
             heaps.withUnsafeMutableBufferPointer { heaps in
@@ -156,8 +156,8 @@ enum SearchKernel {
                         if let cached {
                             quantizedRows = cached.dropping(t0, dim: dim)
                         } else {
-                            tileRows.fill(from: rowPointer, count: rows, dim: dim)
-                            quantizedRows = tileRows
+                            quantizedRows = tileRows!
+                            quantizedRows.fill(from: rowPointer, count: rows, dim: dim)
                         }
                         let scales = quantizedQueries.pointer + quantizedWords
                         candidates.withUnsafeMutableBufferPointer { candidates in
