@@ -26,7 +26,7 @@ enum SearchKernel {
     /// Batches from this many queries take the integer bound pass where it is supported and the
     /// matrix's rows are quantized already (`QuantizedRowCache`: float32 storage, from the second
     /// batch search on). Measured against the kernels it replaces: 8 queries 1.0× at 10k×128
-    /// (cache-resident), 1.3× at 10k×512 and 100k×512, 1.9× at 100k×128 (it reads half the bytes
+    /// (cache-resident), 1.4× at 10k×512 and 100k×512, 2.0× at 100k×128 (it reads half the bytes
     /// of the float32 rows); 12–16 queries 1.1–2.1× the float32 panel kernel. Below 8 the direct
     /// kernel wins on galleries that fit in cache (Q = 4: 10k×128 16.5k vs 10.6k q/s).
     static let quantizedThreshold = 8
