@@ -195,16 +195,14 @@ enum SearchKernel {
             }
             if quantized {
                 // The heaps held lower bounds; the exact scores of the candidates replace them.
-                for q in 0..<count {
-                    let queryRow = query.pointer + (firstQuery + q) * dim
-                    heaps[q] = matrix.storage == .float32
-                        ? QuantizedPanelScan.rescore(candidates[q], floor: heaps[q].floor, k: k, query: queryRow,
-                                                     rows: matrix.float32Row(0), dim: dim,
-                                                     identities: identities.pointer, templates: templates.pointer)
-                        : QuantizedPanelScan.rescore(candidates[q], floor: heaps[q].floor, k: k, query: queryRow,
-                                                     rows: matrix.float16Row(0), dim: dim,
-                                                     identities: identities.pointer, templates: templates.pointer)
+                func rescore<Row: GalleryScalar>(from rows: UnsafePointer<Row>) {
+                    for q in 0..<count {
+                        heaps[q] = QuantizedPanelScan.rescore(
+                            candidates[q], floor: heaps[q].floor, k: k, query: query.pointer + (firstQuery + q) * dim,
+                            rows: rows, dim: dim, identities: identities.pointer, templates: templates.pointer)
+                    }
                 }
+                if matrix.storage == .float32 { rescore(from: matrix.float32Row(0)) } else { rescore(from: matrix.float16Row(0)) }
             }
             partial.pointer[slice] = heaps
         }
