@@ -1,3 +1,7 @@
+#if arch(x86_64)
+import CSIMD
+#endif
+
 /// Inner products of a block of queries with a run of consecutive gallery rows, without
 /// BLAS: the kernel for a few queries, and for galleries too small for `sgemm`'s packing to
 /// pay off. Register-blocked: four queries against two rows or two against four (eight SIMD8
@@ -51,15 +55,15 @@ enum ScoreTile {
             var e = 0
             while e < vectorDim {
                 let v0 = Row.load8(r0 + e), v1 = Row.load8(r1 + e)
-                let x0 = q0.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
+                let x0 = q0.loadUnaligned(fromByteOffset: e &* 4, as: SIMD8<Float>.self)
                 a0.addProduct(x0, v0); b0.addProduct(x0, v1)
-                let x1 = q1.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
+                let x1 = q1.loadUnaligned(fromByteOffset: e &* 4, as: SIMD8<Float>.self)
                 a1.addProduct(x1, v0); b1.addProduct(x1, v1)
-                let x2 = q2.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
+                let x2 = q2.loadUnaligned(fromByteOffset: e &* 4, as: SIMD8<Float>.self)
                 a2.addProduct(x2, v0); b2.addProduct(x2, v1)
-                let x3 = q3.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
+                let x3 = q3.loadUnaligned(fromByteOffset: e &* 4, as: SIMD8<Float>.self)
                 a3.addProduct(x3, v0); b3.addProduct(x3, v1)
-                e += 8
+                e &+= 8
             }
             // [q0·r0, q0·r1, q1·r0, q1·r1, q2·r0, q2·r1, q3·r0, q3·r1]
             var sums = reduce(a0, b0, a1, b1, a2, b2, a3, b3)
@@ -97,12 +101,12 @@ enum ScoreTile {
             var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
             var e = 0
             while e < vectorDim {
-                let x = qa.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
-                let y = qb.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
+                let x = qa.loadUnaligned(fromByteOffset: e &* 4, as: SIMD8<Float>.self)
+                let y = qb.loadUnaligned(fromByteOffset: e &* 4, as: SIMD8<Float>.self)
                 let v0 = Row.load8(r0 + e), v1 = Row.load8(r1 + e), v2 = Row.load8(r2 + e), v3 = Row.load8(r3 + e)
                 a0.addProduct(x, v0); a1.addProduct(x, v1); a2.addProduct(x, v2); a3.addProduct(x, v3)
                 b0.addProduct(y, v0); b1.addProduct(y, v1); b2.addProduct(y, v2); b3.addProduct(y, v3)
-                e += 8
+                e &+= 8
             }
             var sums = reduce(a0, a1, a2, a3, b0, b1, b2, b3)
             if vectorDim < dim {
@@ -167,17 +171,19 @@ enum ScoreTile {
         _ query: UnsafeRawPointer, _ row: UnsafePointer<Row>, _ vectorDim: Int
     ) -> SIMD8<Float> {
         var a = SIMD8<Float>(), b = SIMD8<Float>(), c = SIMD8<Float>(), d = SIMD8<Float>()
+        // Wrapping arithmetic: `e` stays below `vectorDim`, and checked offsets cost a third of
+        // the loop's instructions.
         var e = 0
-        while e + 32 <= vectorDim {
-            a.addProduct(query.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self), Row.load8(row + e))
-            b.addProduct(query.loadUnaligned(fromByteOffset: e * 4 + 32, as: SIMD8<Float>.self), Row.load8(row + e + 8))
-            c.addProduct(query.loadUnaligned(fromByteOffset: e * 4 + 64, as: SIMD8<Float>.self), Row.load8(row + e + 16))
-            d.addProduct(query.loadUnaligned(fromByteOffset: e * 4 + 96, as: SIMD8<Float>.self), Row.load8(row + e + 24))
-            e += 32
+        while e &+ 32 <= vectorDim {
+            a.addProduct(query.loadUnaligned(fromByteOffset: e &* 4, as: SIMD8<Float>.self), Row.load8(row + e))
+            b.addProduct(query.loadUnaligned(fromByteOffset: e &* 4 &+ 32, as: SIMD8<Float>.self), Row.load8(row + e + 8))
+            c.addProduct(query.loadUnaligned(fromByteOffset: e &* 4 &+ 64, as: SIMD8<Float>.self), Row.load8(row + e + 16))
+            d.addProduct(query.loadUnaligned(fromByteOffset: e &* 4 &+ 96, as: SIMD8<Float>.self), Row.load8(row + e + 24))
+            e &+= 32
         }
         while e < vectorDim {
-            a.addProduct(query.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self), Row.load8(row + e))
-            e += 8
+            a.addProduct(query.loadUnaligned(fromByteOffset: e &* 4, as: SIMD8<Float>.self), Row.load8(row + e))
+            e &+= 8
         }
         return (a + b) + (c + d)
     }
@@ -188,10 +194,15 @@ enum ScoreTile {
         _ a0: SIMD8<Float>, _ a1: SIMD8<Float>, _ a2: SIMD8<Float>, _ a3: SIMD8<Float>,
         _ a4: SIMD8<Float>, _ a5: SIMD8<Float>, _ a6: SIMD8<Float>, _ a7: SIMD8<Float>
     ) -> SIMD8<Float> {
+        #if arch(x86_64)
+        // The generic folds below compile to about 80 lane inserts and shuffles here.
+        return csimd_sums8(a0, a1, a2, a3, a4, a5, a6, a7)
+        #else
         // Fold each accumulator's halves: four partial sums of two accumulators per vector.
         let c0 = foldHalves(a0, a1), c1 = foldHalves(a2, a3), c2 = foldHalves(a4, a5), c3 = foldHalves(a6, a7)
         // Fold neighbours twice: two partial sums per accumulator, then one.
         return foldPairs(foldPairs(c0, c1), foldPairs(c2, c3))
+        #endif
     }
 
     @inline(__always)
