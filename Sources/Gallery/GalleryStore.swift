@@ -217,21 +217,8 @@ final class GalleryStore: Sendable {
     /// its place in the matrix (no per-row allocation). Should another process change the
     /// rows between the slices' reads, the load is redone by one connection.
     func loadTemplates(into matrix: EmbeddingMatrix, afterID: Int64 = 0) throws -> Int64 {
-        let (minID, maxID) = try read { db -> (Int64, Int64) in
-            let row = try Row.fetchOne(db, sql: "SELECT min(id), max(id) FROM template WHERE id > ?", arguments: [afterID])
-            return (row?[0] ?? 0, row?[1] ?? 0)
-        }
-        guard maxID > afterID else { return afterID }
-        let slices = maxID - minID > 50_000 ? ProcessInfo.activeCores : 1
-        var bounds = (0...slices).map { minID - 1 + (maxID - minID + 1) * Int64($0) / Int64(slices) }
-        bounds[0] = afterID
-        let counts = try read { db in
-            // A rowid range counted on the small identity index, not the 2 KiB-row table.
-            try (0..<slices).map { i in
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM template INDEXED BY template_identity WHERE id > ? AND id <= ?",
-                                 arguments: [bounds[i], bounds[i + 1]]) ?? 0
-            }
-        }
+        guard let (bounds, counts) = try loadSlices(afterID: afterID) else { return afterID }
+        let slices = counts.count
         let start = matrix.count
         matrix.reserve(start + counts.reduce(0, +))
         var offsets = [start]
@@ -257,6 +244,38 @@ final class GalleryStore: Sendable {
         }
         matrix.setCount(offsets.last!)
         return lastID
+    }
+
+    /// How a load of the templates with id > `afterID` is cut: `bounds[i] < id <= bounds[i + 1]`
+    /// is slice i (`bounds[0] = afterID`), holding `counts[i]` rows, one slice per core above
+    /// 50,000 ids. Nil when there is nothing to load.
+    func loadSlices(afterID: Int64) throws -> (bounds: [Int64], counts: [Int])? {
+        try read { db in
+            // Each bound is its own subquery: together in one `min(id), max(id)`, SQLite would
+            // visit every row (0.31 s for 1M×512) instead of both ends of the rowid tree.
+            let ends = try Row.fetchOne(db, sql: """
+                SELECT (SELECT min(id) FROM template WHERE id > ?1), (SELECT max(id) FROM template WHERE id > ?1)
+                """, arguments: [afterID])
+            let minID: Int64 = ends?[0] ?? 0, maxID: Int64 = ends?[1] ?? 0
+            guard maxID > afterID else { return nil }
+            let slices = maxID - minID > 50_000 ? ProcessInfo.activeCores : 1
+            var bounds = (0...slices).map { minID - 1 + (maxID - minID + 1) * Int64($0) / Int64(slices) }
+            bounds[0] = afterID
+            // The whole table's count only adds up each index page's cell count (10 ms for 1M
+            // rows; with a lower bound on the id it would be a scan). When no id is missing
+            // (nothing was removed), each slice holds its whole id range.
+            if afterID == 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM template") == Int(maxID - minID + 1) {
+                return (bounds, (0..<slices).map { Int(bounds[$0 + 1] - max(bounds[$0], minID - 1)) })
+            }
+            // Otherwise the rows up to each upper bound, counted in one pass over the small
+            // identity index rather than the 2 KiB-row table (0.18 s for 1M rows).
+            let sums = (1...slices).map { "sum(id <= ?\($0 + 1))" }.joined(separator: ", ")
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(sums) FROM template INDEXED BY template_identity WHERE id > ?1",
+                arguments: StatementArguments(bounds.map { $0 as any DatabaseValueConvertible }))
+            let upTo = (0..<slices).map { (row?[$0] as Int?) ?? 0 }
+            return (bounds, (0..<slices).map { upTo[$0] - ($0 == 0 ? 0 : upTo[$0 - 1]) })
+        }
     }
 
     /// Reads the rows with `after < id <= upTo` into rows `firstRow...` (at most `limit`).

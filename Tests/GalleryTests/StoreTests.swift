@@ -208,13 +208,17 @@ import Testing
 }
 
 @Suite struct LoadTests {
-    /// Galleries above 50,000 ids are loaded by one connection per core over id slices.
-    @Test func parallelLoadReadsEveryRowOnce() throws {
+    /// Galleries above 50,000 ids are loaded by one connection per core over id slices. With
+    /// no id missing between the first and the last, each slice's rows are its id range (the
+    /// first identity's removal leaves the ids from 11 on); after removals they are counted.
+    @Test(arguments: [[], [0], Array(stride(from: 0, to: 12_000, by: 97))])
+    func parallelLoadReadsEveryRowOnce(removedIdentities: [Int]) throws {
         let dir = TemporaryDirectory()
         let path = dir.path("g.sqlite")
         let dim = 16, count = 120_000
         var random = SyntheticVectors(dim: dim, seed: 8)
         var vectors: [[Float]] = []
+        let removedIdentities = Set(removedIdentities)
         do {
             let gallery = try Gallery.create(at: path, model: .init(name: "toy", dim: dim))
             for start in stride(from: 0, to: count, by: 20_000) {
@@ -225,18 +229,30 @@ import Testing
                 }
                 try gallery.add(batch)
             }
-            for i in stride(from: 0, to: count / 10, by: 97) { try gallery.remove(identity: "p\(i)") }
+            for i in removedIdentities { try gallery.remove(identity: "p\(i)") }
             try gallery.close()
+        }
+        // Template i (0-based) has id i + 1; the slices must count exactly the ids left.
+        let remaining = (1...Int64(count)).filter { !removedIdentities.contains(Int($0 - 1) / 10) }
+        for afterID: Int64 in [0, 1_000] {
+            let store = try GalleryStore.open(at: path, readOnly: true)
+            let (bounds, counts) = try #require(try store.loadSlices(afterID: afterID))
+            #expect(bounds.first == afterID && bounds.last == Int64(count))
+            #expect(counts.count == bounds.count - 1 && counts.count == ProcessInfo.activeCores)
+            for i in counts.indices {
+                #expect(counts[i] == remaining.filter { $0 > bounds[i] && $0 <= bounds[i + 1] }.count, "slice \(i)")
+            }
+            try store.close()
         }
         for storage in VectorStorage.allCases {
             let gallery = try Gallery.open(at: path, readOnly: true, storage: storage)
-            let removed = (count / 10 + 96) / 97
-            #expect(gallery.templateCount == count - 10 * removed)
+            #expect(gallery.templateCount == remaining.count)
             var seen = Set<Int64>()
             try gallery.forEachTemplate { _, _, _ in }
-            for i in stride(from: 1, to: count, by: 997) where (i / 10) % 97 != 0 {
+            for i in stride(from: 1, to: count, by: 997) where !removedIdentities.contains(i / 10) {
                 let hit = try gallery.search([vectors[i]], k: 1)[0].candidates[0]
                 #expect(hit.identity == "p\(i / 10)")
+                #expect(hit.templateID == Int64(i + 1))
                 #expect(hit.cosine > (storage == .float32 ? 0.99999 : 0.999))
                 seen.insert(hit.templateID)
             }
