@@ -274,7 +274,7 @@ final class GalleryStore: Sendable {
                 db, sql: "SELECT \(sums) FROM template INDEXED BY template_identity WHERE id > ?1",
                 arguments: StatementArguments(bounds.map { $0 as any DatabaseValueConvertible }))
             let upTo = (0..<slices).map { (row?[$0] as Int?) ?? 0 }
-            return (bounds, (0..<slices).map { upTo[$0] - ($0 == 0 ? 0 : upTo[$0 - 1]) })
+            return (bounds, zip(upTo, [0] + upTo.dropLast()).map { $0 - $1 })
         }
     }
 
