@@ -1,7 +1,13 @@
 // x86 SIMD instructions that Swift's SIMD types cannot express, as inline wrappers of the
 // compiler's intrinsics (Swift sees __m256i as SIMD4<Int64>). Header only: nothing to link.
-#if defined(__x86_64__) && defined(__AVX2__)
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__F16C__)
 #include <immintrin.h>
+
+/// vcvtph2ps: the eight float16 values at `source` (any alignment) as float32. Swift's own
+/// conversion of a SIMD8<Float16> is left as an out-of-line call in the larger kernels.
+static inline __m256 csimd_widen8(const void *source) {
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)source));
+}
 
 /// vpmaddwd: the 16 signed 16-bit lanes of `a` times those of `b`, adjacent products
 /// summed, as 8 signed 32-bit lanes.

@@ -201,23 +201,35 @@ import Testing
         #endif
     }
 
+    /// One query over a gallery of many 1 MiB tiles split between cores: each tile's rows are
+    /// read as four streams, whose scores must land on their own rows.
+    @Test(arguments: [VectorStorage.float32, .float16], [1, 2, 3])
+    func singleQueryOverManyTilesEqualsBruteForce(storage: VectorStorage, workers: Int) {
+        checkAgainstBruteForce(dim: 64, identities: 30_000, queryCount: 1, k: 10, path: .direct, workers: workers,
+                               storage: storage)
+    }
+
     /// Dimensions that are not a multiple of 8 (the SIMD tail), row counts that are not a
     /// multiple of the kernels' 4-, 6- and 8-row blocks, and partial panels.
-    @Test(arguments: [2, 3, 13, 66, 67, 128])
-    func oddShapesEqualBruteForce(dim: Int) {
+    @Test(arguments: [2, 3, 13, 66, 67, 128], [VectorStorage.float32, .float16])
+    func oddShapesEqualBruteForce(dim: Int, storage: VectorStorage) {
         for path in [SearchPath.direct, .blas, .panel, .quantized] {
             for queryCount in [1, 2, 3, 5, 17] {
-                // Galleries shorter and longer than one six-row step.
-                checkAgainstBruteForce(dim: dim, identities: 2, queryCount: queryCount, k: 5, path: path)
-                checkAgainstBruteForce(dim: dim, identities: 37, queryCount: queryCount, k: 5, path: path)
+                // Galleries shorter and longer than one six-row step (and than the single-query
+                // kernel's eight rows from four streams).
+                checkAgainstBruteForce(dim: dim, identities: 2, queryCount: queryCount, k: 5, path: path, storage: storage)
+                checkAgainstBruteForce(dim: dim, identities: 37, queryCount: queryCount, k: 5, path: path, storage: storage)
             }
         }
     }
 
+    /// - Parameter storage: float16 rounds the rows first, so that the brute force scores
+    ///   what the gallery holds.
     func checkAgainstBruteForce(dim: Int, identities: Int, queryCount: Int, k: Int, path: SearchPath,
-                                workers: Int = ProcessInfo.activeCores) {
-        let (rows, ids) = randomGallery(dim: dim, identities: identities, seed: UInt64(queryCount * 100 + k + dim))
-        let matrix = EmbeddingMatrix(dim: dim, storage: .float32)
+                                workers: Int = ProcessInfo.activeCores, storage: VectorStorage = .float32) {
+        var (rows, ids) = randomGallery(dim: dim, identities: identities, seed: UInt64(queryCount * 100 + k + dim))
+        if storage == .float16 { rows = rows.map { $0.map { Float(Float16($0)) } } }
+        let matrix = EmbeddingMatrix(dim: dim, storage: storage)
         for (i, row) in rows.enumerated() { matrix.append(row, templateID: Int64(i + 1), identityID: ids[i]) }
         var random = SyntheticVectors(dim: dim, seed: 99)
         let queries = (0..<queryCount).map { q in
