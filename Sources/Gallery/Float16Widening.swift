@@ -4,11 +4,10 @@ enum Float16Widening {
     @discardableResult
     static func widen(_ source: UnsafePointer<Float16>, into destination: UnsafeMutablePointer<Float>,
                       count: Int) -> UnsafeMutablePointer<Float> {
-        let rs = UnsafeRawPointer(source), rd = UnsafeMutableRawPointer(destination)
+        let rd = UnsafeMutableRawPointer(destination)
         var j = 0
         while j + 8 <= count {
-            rd.storeBytes(of: SIMD8<Float>(rs.loadUnaligned(fromByteOffset: j * 2, as: SIMD8<Float16>.self)),
-                          toByteOffset: j * 4, as: SIMD8<Float>.self)
+            rd.storeBytes(of: Float16.load8(source + j), toByteOffset: j * 4, as: SIMD8<Float>.self)
             j += 8
         }
         while j < count { destination[j] = Float(source[j]); j += 1 }

@@ -133,8 +133,8 @@ enum ScoreTile {
     /// memory-bound, and a core keeps more reads in flight across four sequential streams
     /// than along one. In a C loop on two cores, float16 rows: 1M×128 8.0–8.9 ms against
     /// 10.4–11.3 ms for one stream; 100k×512 2.4–3.3 ms against 4.0–5.4 ms; taking whole rows
-    /// from the streams in turn gained half as much. Two rows of each stream are reduced
-    /// together.
+    /// from the streams in turn gained less (9.3–9.5 ms) and nothing at 100k×512. Two rows of
+    /// each stream are reduced together.
     @inline(__always)
     private static func oneQuery<Row: GalleryScalar>(
         _ query: UnsafePointer<Float>, rows: UnsafePointer<Row>, rowCount: Int, dim: Int, scores: UnsafeMutablePointer<Float>
