@@ -5,7 +5,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
-.PHONY: deps models build test test-swift test-tools demo bench bench-search bench-models schema clean experiments plots toy-experiment
+.PHONY: example deps models build test test-swift test-tools demo bench bench-search bench-models schema clean experiments plots toy-experiment
 
 ## deps: the Debian packages the package links against (a no-op when present)
 deps:
@@ -41,6 +41,10 @@ test-swift:
 	@mkdir -p .build; set -o pipefail; swift test $(TEST_FLAGS) 2>&1 | tee .build/test.log
 	@n=$$(grep -oE "Test run with [0-9]+ tests" .build/test.log | grep -oE "[0-9]+" | tail -1); \
 	  echo "swift-testing: $${n:-0} passed, 0 failed"
+
+## example: build Examples/IdentifyPhoto against a tagged clone (a versioned dependency) and run it
+example: build
+	Tools/example.sh $(LFW)/images
 
 ## demo: enrol 100 LFW people (LFW=DIR; else a synthetic gallery), identify held-out photos and strangers
 demo: build models
