@@ -12,7 +12,7 @@ enum LandmarkSource: String, ExpressibleByArgument, CaseIterable, Sendable {
     /// dlib ResNet was trained with.
     case dlib5
 
-    /// The model's default: `.dlib5` for dlib-resnet (better on LFW View 1, see README), else `.mtcnn`.
+    /// The model's default: `.dlib5` for dlib-resnet (better on LFW View 1, see docs/accuracy.md), else `.mtcnn`.
     static func `default`(for model: any EmbeddingModel) -> LandmarkSource {
         dlib5Template(for: model) != nil ? .dlib5 : .mtcnn
     }
