@@ -39,8 +39,11 @@ class Counts:
 
 
 # Swift Testing: one line per test as it ends ("✔ Test name() passed after 0.1 seconds.",
-# "✘ Test name() failed after …", "➜ Test name() skipped: "reason""), and a run summary.
-SWIFT_TEST = re.compile(r'^\S+ Test (?!run with )(?!case )(.+?) (passed after|failed after|skipped)(.*)$')
+# "✘ Test name() failed after 0.1 seconds with 1 issue.", "➜ Test name() skipped: "reason""),
+# and a run summary. Anchored at the end: a display name may itself say "skipped".
+SWIFT_PASSED = re.compile(r'^\S+ Test (?!run with )(?!case )(.+) passed after [0-9.]+ seconds( with .+)?\.$')
+SWIFT_FAILED = re.compile(r'^\S+ Test (?!run with )(?!case )(.+) failed after [0-9.]+ seconds( with .+)?\.$')
+SWIFT_SKIPPED = re.compile(r'^\S+ Test (?!run with )(?!case )(.+?) skipped(?:: (".*"))?\.?$')
 SWIFT_RUN = re.compile(r'^\S+ Test run with (\d+) tests?\b')
 # XCTest: "Executed 12 tests, with 1 test skipped and 2 failures (0 unexpected) in …".
 XCTEST_RUN = re.compile(r'Executed (\d+) tests?, with (?:(\d+) tests? skipped and )?(\d+) failures?')
@@ -59,17 +62,15 @@ def parse_swift_testing(lines):
         if run:
             counts.found, announced = True, int(run.group(1))
             continue
-        m = SWIFT_TEST.match(line)
-        if not m:
-            continue
-        name, outcome, rest = m.groups()
-        if outcome == "passed after":
+        if SWIFT_PASSED.match(line):
             counts.passed += 1
-        elif outcome == "failed after":
+        elif SWIFT_FAILED.match(line):
             counts.failed += 1
         else:
-            counts.skipped += 1
-            counts.skips.append(f"{name}{rest.rstrip('.')}")
+            skip = SWIFT_SKIPPED.match(line)
+            if skip:
+                counts.skipped += 1
+                counts.skips.append(f"{skip.group(1)}: {skip.group(2) or '(no reason given)'}")
     if announced is not None and announced != counts.passed + counts.failed + counts.skipped:
         # A result line this parser does not know: the counts would not be the runner's.
         raise SummaryError(f"Swift Testing ran {announced} tests but {counts.passed} passed, "

@@ -20,8 +20,11 @@ Test Suite 'Selected tests' passed at 2026-12-03 09:03:43.782
 \u279c Test embedReturnsUnitVectors() skipped: "model not found: run `make models`"
 \u2714 Test badInput() passed after 0.020 seconds.
 \u2714 Test "Boxes within the tolerance" passed after 1.5 seconds.
+\u25c7 Test "comments in the header are skipped" started.
+\u2714 Test "comments in the header are skipped" passed after 92.980 seconds.
+\u25c7 Test case passing 2 arguments dim \u2192 2, storage \u2192 .float32 to oddShapes(dim:storage:) started.
 \u2714 Suite ROCTests passed after 0.216 seconds.
-\u2714 Test run with 4 tests in 2 suites passed after 0.217 seconds.
+\u2714 Test run with 5 tests in 2 suites passed after 0.217 seconds.
 """
 
 SWIFT_FAILING = """\
@@ -56,9 +59,10 @@ FAILED (failures=1, errors=1, skipped=1)
 class SummaryTests(unittest.TestCase):
     def test_swift_testing_counts_passes_and_skips_not_suites(self):
         c = summarise(SWIFT_PASSING)
-        self.assertEqual((c.passed, c.failed, c.skipped), (2, 0, 2))
+        self.assertEqual((c.passed, c.failed, c.skipped), (3, 0, 2))
         self.assertTrue(c.found)
         self.assertIn('chipDescriptorsMatchDlib(): "model not found: run `make models`"', c.skips)
+        self.assertFalse(any("comments in the header" in s for s in c.skips))
 
     def test_swift_testing_failure_is_counted_once(self):
         c = summarise(SWIFT_FAILING)
@@ -66,7 +70,7 @@ class SummaryTests(unittest.TestCase):
 
     def test_lines_that_do_not_add_up_to_the_runners_total_are_an_error(self):
         with self.assertRaises(SummaryError):
-            summarise(SWIFT_PASSING.replace("with 4 tests", "with 5 tests"))
+            summarise(SWIFT_PASSING.replace("with 5 tests", "with 6 tests"))
 
     def test_xctest_uses_the_whole_runs_summary(self):
         c = summarise(XCTEST)
@@ -88,7 +92,7 @@ class SummaryTests(unittest.TestCase):
         return status, out.getvalue().splitlines()[-1]
 
     def test_closing_line_and_status(self):
-        self.assertEqual(self.run_main(SWIFT_PASSING), (0, "2 passed, 0 failed, 2 skipped"))
+        self.assertEqual(self.run_main(SWIFT_PASSING), (0, "3 passed, 0 failed, 2 skipped"))
         self.assertEqual(self.run_main(SWIFT_FAILING), (1, "1 passed, 1 failed, 0 skipped"))
 
     def test_a_crashed_run_fails_even_with_no_failures_read(self):
