@@ -5,7 +5,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
-.PHONY: deps models build test test-swift test-tools demo bench bench-search bench-models schema clean experiments plots toy-experiment
+.PHONY: example deps models build test test-swift test-tools demo bench bench-search bench-models schema clean experiments plots toy-experiment
 
 ## deps: the Debian packages the package links against (a no-op when present)
 deps:
@@ -44,6 +44,10 @@ test-tools:
 test-swift:
 	@mkdir -p .build; set -o pipefail; status=0; swift test $(TEST_FLAGS) 2>&1 | tee .build/test-swift.log || status=$${PIPESTATUS[0]}; \
 	  echo "Swift (swift test):"; $(PYTHON) Tools/test_summary.py .build/test-swift.log --status $$status
+
+## example: build Examples/IdentifyPhoto against a tagged clone (a versioned dependency) and run it
+example: build
+	Tools/example.sh $(LFW)/images
 
 ## demo: enrol 100 LFW people (LFW=DIR; else a synthetic gallery), identify held-out photos and strangers
 demo: build models

@@ -67,10 +67,9 @@ struct CalibrateCommand: ParsableCommand {
         let resolvable = fpir * Double(scores.count) >= 1
         if !dryRun { try gallery.setThreshold(threshold) }
         if output.json {
-            printJSON(["source": source, "non_mated_searches": scores.count, "threshold": rounded(threshold, 7),
-                       "fpir_target": fpir, "fpir": reached, "false_positives": falsePositives, "resolvable": resolvable,
-                       "stored": !dryRun, "failures_to_detect": failures])
-            return
+            return printLine(CalibrationReport(source: source, nonMatedSearches: scores.count, threshold: rounded(threshold, 7),
+                                               fpirTarget: fpir, fpir: reached, falsePositives: falsePositives,
+                                               resolvable: resolvable, stored: !dryRun, failuresToDetect: failures))
         }
         print("non-mated searches: \(scores.count) (\(source))\(failures > 0 ? ", \(failures) images without a face left out" : "")")
         print(String(format: "threshold: cosine %.6f (%.2f°) for FPIR ≤ %@", threshold, acosDegrees(threshold), ReportFormat.key(fpir)))
@@ -122,5 +121,24 @@ struct CalibrateCommand: ParsableCommand {
         guard !crops.isEmpty else { throw CLIError.failed("no face was found in the \(paths.count) images of \(folder).") }
         let vectors = try pipeline.embed(crops)
         return (try gallery.search(vectors, k: 1).map { $0.candidates.first?.cosine }, failures)
+    }
+}
+
+/// `calibrate --json`.
+struct CalibrationReport: Encodable {
+    var source: String
+    var nonMatedSearches: Int
+    var threshold: Double
+    var fpirTarget: Double
+    var fpir: Double
+    var falsePositives: Int
+    var resolvable: Bool
+    var stored: Bool
+    var failuresToDetect: Int
+
+    enum CodingKeys: String, CodingKey {
+        case source, threshold, fpir, resolvable, stored
+        case nonMatedSearches = "non_mated_searches", fpirTarget = "fpir_target", falsePositives = "false_positives"
+        case failuresToDetect = "failures_to_detect"
     }
 }
