@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """The closing line of `make test`: the test runners' own counts, read from their output.
 
-    python3 Tools/test_summary.py LOG [LOG ...] [--status N]
+    python3 Tools/test_summary.py LOG [LOG ...] [--status N] [--no-skips]
 
 Each LOG is the saved output of `swift test` (Swift Testing and XCTest) or of
 `python3 -m unittest` (verbose or not). Prints the skipped tests with their reasons, then one
 line, `N passed, N failed, N skipped`, summed over the logs. Exits 1 when a test failed, when
-a log holds no runner summary (the run crashed or never started), or when --status (the
-runner's exit status) is nonzero; else 0.
+a log holds no runner summary (the run crashed or never started), when --status (the
+runner's exit status) is nonzero, or with --no-skips when a test was skipped; else 0.
 """
 import argparse
 import re
@@ -132,6 +132,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("logs", nargs="+")
     parser.add_argument("--status", type=int, default=0, help="the runner's exit status")
+    parser.add_argument("--no-skips", action="store_true",
+                        help="a skipped test fails the run (where the shared data and the models are present)")
     args = parser.parse_args(argv)
     total = Counts()
     ok = True
@@ -153,6 +155,9 @@ def main(argv=None):
         print(f"skipped: {skip}")
     if args.status != 0:
         print(f"the test runner exited with status {args.status}", file=sys.stderr)
+    if args.no_skips and total.skipped:
+        print(f"{total.skipped} tests skipped although the shared data and the models are present", file=sys.stderr)
+        ok = False
     print(total.line())
     return 0 if ok and total.failed == 0 and args.status == 0 else 1
 

@@ -95,6 +95,11 @@ class SummaryTests(unittest.TestCase):
         self.assertEqual(self.run_main(SWIFT_PASSING), (0, "3 passed, 0 failed, 2 skipped"))
         self.assertEqual(self.run_main(SWIFT_FAILING), (1, "1 passed, 1 failed, 0 skipped"))
 
+    def test_no_skips_turns_a_skip_into_a_failed_run(self):
+        self.assertEqual(self.run_main(SWIFT_PASSING, "--no-skips"), (1, "3 passed, 0 failed, 2 skipped"))
+        clean = "\u2714 Test a() passed after 0.1 seconds.\n\u2714 Test run with 1 test in 1 suite passed after 0.1 seconds.\n"
+        self.assertEqual(self.run_main(clean, "--no-skips"), (0, "1 passed, 0 failed, 0 skipped"))
+
     def test_a_crashed_run_fails_even_with_no_failures_read(self):
         self.assertEqual(self.run_main("Building for production...\nerror: fatalError\n"), (1, "0 passed, 0 failed, 0 skipped"))
         self.assertEqual(self.run_main(SWIFT_PASSING, "--status", "1")[0], 1)
