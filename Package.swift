@@ -58,6 +58,7 @@ let package = Package(
             name: "SphereGalleryBench",
             dependencies: [
                 "Gallery", "CBLAS", "NeuralNet", "FaceEmbedding", "FaceDetection", "Imaging",
+                "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numeric),
