@@ -72,3 +72,28 @@ struct ScaledDecodeTests {
         }
     }
 }
+
+@Suite("EncodedImage: read once, decode at any resolution")
+struct EncodedImageTests {
+    @Test("format by content; decodes reduced and at a requested minimum scale")
+    func decodes() throws {
+        let encoded = try EncodedImage(contentsOf: Fixtures.path("photo-named.jpg"))
+        #expect(encoded.format == .webp)
+        #expect(try encoded.decode(maxSide: 25).image.width == 25)
+        #expect(try encoded.decode(atLeast: 0.6, originalWidth: 100, originalHeight: 100).image.width == 60)
+        #expect(try encoded.decode(atLeast: 3, originalWidth: 100, originalHeight: 100).image.width == 100)
+    }
+
+    @Test("unknown, empty and oversized inputs fail when made, naming the file")
+    func refuses() throws {
+        #expect(throws: ImagingError.unknownFormat(file: "a.txt", leadingBytes: "68 69")) {
+            _ = try EncodedImage(data: Data("hi".utf8), name: "a.txt")
+        }
+        #expect(throws: ImagingError.empty(file: "e.jpg")) { _ = try EncodedImage(data: Data(), name: "e.jpg") }
+        let e = #expect(throws: ImagingError.self) {
+            _ = try EncodedImage(contentsOf: Fixtures.path("rgb24.bmp"), options: DecodeOptions(maxFileBytes: 1000))
+        }
+        guard case .unreadable(let file, _)? = e else { Issue.record("\(String(describing: e))"); return }
+        #expect(file.hasSuffix("rgb24.bmp"))
+    }
+}
