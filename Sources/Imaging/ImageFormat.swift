@@ -87,6 +87,17 @@ public enum ImageFormat: String, Sendable, CaseIterable {
         return sniff(head)
     }
 
+    /// Whether a folder walk should take the file at `path`: a name with one of `fileExtensions`, or any
+    /// other name (none, `.dat`, …) whose leading bytes are an image, so an extensionless or misnamed
+    /// photo is not skipped silently. Hidden names (`.DS_Store`, macOS `._` companions) are never taken.
+    /// A known extension is taken without reading the file: a damaged one is then reported by the decoder.
+    public static func isImageFile(_ path: String) -> Bool {
+        let name = (path as NSString).lastPathComponent
+        guard !name.hasPrefix(".") else { return false }
+        if fileExtensions.contains((name as NSString).pathExtension.lowercased()) { return true }
+        return detect(contentsOf: path) != nil
+    }
+
     /// Every format's name, for messages: "JPEG, PNG, …".
     static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

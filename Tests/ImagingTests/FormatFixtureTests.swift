@@ -99,3 +99,23 @@ struct FormatFixtureTests {
         }
     }
 }
+
+@Suite("Folder walks take image files by extension or by content")
+struct ImageFileTests {
+    @Test("known extensions, extensionless and misnamed images are taken; other files and hidden names are not")
+    func candidates() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let webp = try Fixtures.bytes("lossy.webp")
+        let cases: [(String, [UInt8], Bool)] = [
+            ("IMG_0001.HEIC", Array("not decoded here".utf8), true),   // by extension, even when damaged
+            ("photo", webp, true), ("photo.dat", webp, true), ("scan.tif", [0x49], true),
+            ("notes.txt", Array("hello".utf8), false), ("noext", Array("hello".utf8), false),
+            (".DS_Store", webp, false), ("._IMG_0001.jpg", webp, false),
+        ]
+        for (name, bytes, expected) in cases {
+            let path = try dir.write(bytes, name)
+            #expect(ImageFormat.isImageFile(path) == expected, "\(name)")
+        }
+    }
+}
