@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "SphereGalleryBench",
             dependencies: [
-                "Gallery", "CBLAS", "NeuralNet", "FaceEmbedding", "FaceDetection", "Imaging",
+                "Gallery", "CBLAS", "NeuralNet", "FaceEmbedding", "FaceDetection", "Imaging", "FaceRecognition",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numeric),
