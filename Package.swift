@@ -30,11 +30,16 @@ let package = Package(
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CWebP", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CHeif", providers: [.apt(["libheif-dev"])]),
+        .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
+        .systemLibrary(name: "CTIFF", providers: [.apt(["libtiff-dev"])]),
         // Header-only: compiler intrinsics the Swift SIMD types lack (x86-64).
         .systemLibrary(name: "CSIMD"),
 
         .target(name: "SeededRandom"),
-        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"], swiftSettings: numeric),
+        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CWebP", "CHeif", "CGIF", "CTIFF"],
+                swiftSettings: numeric),
         .target(name: "NeuralNet", dependencies: ["CBLAS", "SeededRandom"], swiftSettings: numeric),
         .target(name: "FaceEmbedding", dependencies: ["NeuralNet", "Imaging", "SeededRandom"], swiftSettings: numeric),
         .target(name: "FaceDetection", dependencies: ["Imaging", "NeuralNet"], swiftSettings: numeric),
@@ -57,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "SphereGalleryBench",
             dependencies: [
-                "Gallery", "CBLAS", "NeuralNet", "FaceEmbedding", "FaceDetection", "Imaging",
+                "Gallery", "CBLAS", "NeuralNet", "FaceEmbedding", "FaceDetection", "Imaging", "FaceRecognition",
                 "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -66,7 +71,7 @@ let package = Package(
         .testTarget(name: "GalleryTests", dependencies: ["Gallery", "SeededRandom"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SeededRandom"]),
         .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "NeuralNet", "Imaging", "SeededRandom"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SeededRandom"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SeededRandom"], exclude: ["Fixtures"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "NeuralNet"]),
         .testTarget(name: "SphereGalleryCLITests", dependencies: ["Gallery"]),
         .testTarget(name: "FaceRecognitionTests", dependencies: ["FaceRecognition", "FaceDetection", "Gallery", "Imaging"]),
