@@ -1,11 +1,13 @@
 # SphereGallery — see README.md. `make demo` and `make test` work on a fresh Debian 12 machine.
 SHELL := /bin/bash
 APT_PACKAGES := libopenblas-dev libsqlite3-dev libpng-dev libturbojpeg0-dev
+# Image formats: libheif1 on Debian 12 carries its HEVC (libde265) and AV1 (dav1d, aom) decoders.
+APT_PACKAGES += libwebp-dev libheif-dev libgif-dev libtiff-dev
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
-.PHONY: example deps models build test test-swift test-tools demo bench bench-search bench-models schema clean experiments plots toy-experiment
+.PHONY: example deps models build test test-swift test-tools demo bench bench-search bench-models schema clean experiments plots toy-experiment fixtures
 
 ## deps: the Debian packages the package links against (a no-op when present)
 deps:
@@ -123,10 +125,19 @@ toy-experiment: build models .venv-plot/ok
 	done
 	.venv-plot/bin/python Tools/plot_toy_experiment.py --dir $(TOY) --out docs/toy_experiment.png
 
+## fixtures: rewrite Tests/ImagingTests/Fixtures (every image format) from one LFW photo with Pillow + pillow-heif
+fixtures: .venv-fixtures/ok
+	.venv-fixtures/bin/python Tools/make_image_fixtures.py --lfw $(LFW) --out Tests/ImagingTests/Fixtures
+
+.venv-fixtures/ok:
+	$(PYTHON) -m venv .venv-fixtures
+	.venv-fixtures/bin/pip install -q pillow==13.0.0 pillow-heif==1.8.1
+	touch $@
+
 .venv-plot/ok:
 	$(PYTHON) -m venv .venv-plot
 	.venv-plot/bin/pip install -q matplotlib numpy
 	touch $@
 
 clean:
-	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib .venv-plot
+	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib .venv-plot .venv-fixtures

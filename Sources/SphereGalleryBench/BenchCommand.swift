@@ -8,5 +8,5 @@ struct BenchCommand: ParsableCommand {
         commandName: "sphere-gallery-bench",
         abstract: "SphereGallery benchmarks (JSON Lines out; see Tools/bench_search.py).",
         subcommands: [SearchBench.self, ColdOpenBench.self, SphereBench.self, TrainBench.self, DlibBench.self, DetectBench.self,
-                      PredictorBench.self, ConvBench.self, MegaFaceBench.self])
+                      PredictorBench.self, ConvBench.self, MegaFaceBench.self, PhotoBench.self])
 }

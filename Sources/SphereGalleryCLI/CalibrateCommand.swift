@@ -5,6 +5,7 @@ import Foundation
 import FaceRecognition
 import Gallery
 import Imaging
+import SeededRandom
 
 struct CalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -90,9 +91,8 @@ struct CalibrateCommand: ParsableCommand {
         guard !rows.isEmpty else { throw CLIError.failed("\(database.db) holds no templates; enrol people first, or give --nonmated DIR.") }
         var order = Array(rows.indices)
         if order.count > limit {
-            var random = SyntheticVectors(dim: 1, seed: seed)
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.nextUInt64() % UInt64(i + 1))) }
-            order = Array(order.prefix(limit)).sorted()
+            var random = SplitMix64(seed: seed)
+            order = random.permutation(count: order.count).prefix(limit).sorted()
         }
         var scores: [Float?] = []
         for start in stride(from: 0, to: order.count, by: 4096) {
