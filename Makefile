@@ -38,7 +38,7 @@ schema:
 ## skipped test fails the run: only a user's clone without them may skip.
 SHARED_DATA := $(or $(SPHERE_GALLERY_SHARED),../shared)
 test: deps models test-tools test-swift
-	@$(PYTHON) Tools/test_summary.py .build/test-tools.log .build/test-swift.log \
+	@$(PYTHON) Tools/test_summary.py .build/test-tools.log .build/test-swift*.xml \
 	  $(if $(wildcard $(SHARED_DATA)/data/lfw/pairs.txt),--no-skips)
 
 test-tools:
@@ -48,8 +48,9 @@ test-tools:
 	  echo "Tools (unittest):"; $(PYTHON) Tools/test_summary.py .build/test-tools.log --status $$status
 
 test-swift:
-	@mkdir -p .build; set -o pipefail; status=0; swift test $(TEST_FLAGS) 2>&1 | tee .build/test-swift.log || status=$${PIPESTATUS[0]}; \
-	  echo "Swift (swift test):"; $(PYTHON) Tools/test_summary.py .build/test-swift.log --status $$status
+	@mkdir -p .build; rm -f .build/test-swift*.xml; set -o pipefail; status=0; \
+	  swift test $(TEST_FLAGS) --xunit-output .build/test-swift.xml 2>&1 | tee .build/test-swift.log || status=$${PIPESTATUS[0]}; \
+	  echo "Swift (swift test):"; $(PYTHON) Tools/test_summary.py .build/test-swift*.xml --status $$status
 
 ## example: build Examples/IdentifyPhoto against a tagged clone (a versioned dependency) and run it
 example: build

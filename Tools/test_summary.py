@@ -3,8 +3,11 @@
 
     python3 Tools/test_summary.py LOG [LOG ...] [--status N] [--no-skips]
 
-Each LOG is the saved output of `swift test` (Swift Testing and XCTest) or of
-`python3 -m unittest` (verbose or not). Prints the skipped tests with their reasons, then one
+Each LOG is a JUnit XML report (`swift test --xunit-output FILE` writes FILE for XCTest and
+FILE-swift-testing.xml for Swift Testing), or the saved console output of `swift test` or of
+`python3 -m unittest` (verbose or not). For `swift test` the XML reports are the ones to read:
+the test process writes them itself, while its console output is relayed by SwiftPM and can
+lose lines when the machine is loaded. Prints the skipped tests with their reasons, then one
 line, `N passed, N failed, N skipped`, summed over the logs. Exits 1 when a test failed, when
 a log holds no runner summary (the run crashed or never started), when --status (the
 runner's exit status) is nonzero, or with --no-skips when a test was skipped; else 0.
@@ -12,6 +15,7 @@ runner's exit status) is nonzero, or with --no-skips when a test was skipped; el
 import argparse
 import re
 import sys
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 
 
@@ -120,6 +124,27 @@ def parse_unittest(lines):
     return counts
 
 
+def parse_junit(text):
+    """Counts of a JUnit XML report: each <testcase> passed, or holds <failure>/<error>, or <skipped>."""
+    counts = Counts(found=True)
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as error:
+        raise SummaryError(f"not a readable JUnit XML report ({error})")
+    for case in root.iter("testcase"):
+        name = f"{case.get('classname', '')}.{case.get('name', '')}".lstrip(".")
+        skipped = case.find("skipped")
+        if case.find("failure") is not None or case.find("error") is not None:
+            counts.failed += 1
+        elif skipped is not None:
+            counts.skipped += 1
+            reason = (skipped.get("message") or skipped.text or "").strip() or "(no reason given)"
+            counts.skips.append(f"{name}: {reason}")
+        else:
+            counts.passed += 1
+    return counts
+
+
 def summarise(text):
     lines = text.splitlines()
     total = Counts()
@@ -140,7 +165,8 @@ def main(argv=None):
     for path in args.logs:
         try:
             with open(path, encoding="utf-8", errors="replace") as f:
-                counts = summarise(f.read())
+                text = f.read()
+            counts = parse_junit(text) if path.endswith(".xml") else summarise(text)
         except OSError as error:
             print(f"{path}: cannot read the test log ({error.strerror})", file=sys.stderr)
             counts, ok = Counts(found=True), False

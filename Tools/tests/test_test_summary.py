@@ -6,7 +6,7 @@ import tempfile
 import unittest
 
 import _support  # noqa: F401  (puts Tools on sys.path)
-from test_summary import SummaryError, main, summarise
+from test_summary import SummaryError, main, parse_junit, summarise
 
 # Lines as `swift test` (Swift Testing 6.3, with XCTest's empty run) prints them.
 SWIFT_PASSING = """\
@@ -56,7 +56,34 @@ FAILED (failures=1, errors=1, skipped=1)
 """
 
 
+# As `swift test --xunit-output FILE` writes FILE-swift-testing.xml (Swift Testing 6.3).
+JUNIT = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuites>
+  <testsuite name="TestResults" errors="0" tests="3" failures="1" skipped="1" time="19.7">
+    <testcase classname="EvaluationTests.ROCTests" name="badInput()" time="19.4" />
+    <testcase classname="EvaluationTests.ROCTests" name="pointsByHand()" time="19.4" />
+    <testcase classname="EvaluationTests.ROCTests" name="millionImpostorsExactTail()" time="19.7">
+      <failure message="Expectation failed: 1 == 2" />
+    </testcase>
+    <testcase classname="FaceEmbeddingTests.DlibResNetReferenceTests" name="registryLoadsDlibByName()" >
+      <skipped>dlib_resnet_v1.safetensors not found: run `make models`</skipped>
+    </testcase>
+  </testsuite>
+</testsuites>
+"""
+
+
 class SummaryTests(unittest.TestCase):
+    def test_junit_counts_each_testcase_once(self):
+        c = parse_junit(JUNIT)
+        self.assertEqual((c.passed, c.failed, c.skipped), (2, 1, 1))
+        self.assertEqual(c.skips, ["FaceEmbeddingTests.DlibResNetReferenceTests.registryLoadsDlibByName(): "
+                                   "dlib_resnet_v1.safetensors not found: run `make models`"])
+
+    def test_a_truncated_junit_report_is_an_error(self):
+        with self.assertRaises(SummaryError):
+            parse_junit(JUNIT[:200])
+
     def test_swift_testing_counts_passes_and_skips_not_suites(self):
         c = summarise(SWIFT_PASSING)
         self.assertEqual((c.passed, c.failed, c.skipped), (3, 0, 2))
@@ -81,9 +108,9 @@ class SummaryTests(unittest.TestCase):
         self.assertEqual((c.passed, c.failed, c.skipped), (3, 2, 1))
         self.assertTrue(any("needs the models" in s for s in c.skips))
 
-    def run_main(self, text, *extra):
+    def run_main(self, text, *extra, name="test.log"):
         with tempfile.TemporaryDirectory() as folder:
-            path = os.path.join(folder, "test.log")
+            path = os.path.join(folder, name)
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
             out, err = io.StringIO(), io.StringIO()
@@ -94,6 +121,9 @@ class SummaryTests(unittest.TestCase):
     def test_closing_line_and_status(self):
         self.assertEqual(self.run_main(SWIFT_PASSING), (0, "3 passed, 0 failed, 2 skipped"))
         self.assertEqual(self.run_main(SWIFT_FAILING), (1, "1 passed, 1 failed, 0 skipped"))
+
+    def test_xml_files_are_read_as_junit(self):
+        self.assertEqual(self.run_main(JUNIT, name="test-swift-testing.xml"), (1, "2 passed, 1 failed, 1 skipped"))
 
     def test_no_skips_turns_a_skip_into_a_failed_run(self):
         self.assertEqual(self.run_main(SWIFT_PASSING, "--no-skips"), (1, "3 passed, 0 failed, 2 skipped"))
