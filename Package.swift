@@ -37,43 +37,45 @@ let package = Package(
         // Header-only: compiler intrinsics the Swift SIMD types lack (x86-64).
         .systemLibrary(name: "CSIMD"),
 
+        .target(name: "SeededRandom"),
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CWebP", "CHeif", "CGIF", "CTIFF"],
                 swiftSettings: numeric),
-        .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: numeric),
-        .target(name: "FaceEmbedding", dependencies: ["NeuralNet", "Imaging"], swiftSettings: numeric),
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "SeededRandom"], swiftSettings: numeric),
+        .target(name: "FaceEmbedding", dependencies: ["NeuralNet", "Imaging", "SeededRandom"], swiftSettings: numeric),
         .target(name: "FaceDetection", dependencies: ["Imaging", "NeuralNet"], swiftSettings: numeric),
         .target(
             name: "Gallery",
             dependencies: [
-                "CBLAS", "CSIMD",
+                "CBLAS", "CSIMD", "SeededRandom",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: numeric),
-        .target(name: "Evaluation", dependencies: ["Gallery"], swiftSettings: numeric),
+        .target(name: "Evaluation", dependencies: ["Gallery", "SeededRandom"], swiftSettings: numeric),
         .target(name: "FaceRecognition", dependencies: ["Imaging", "FaceDetection", "FaceEmbedding", "Gallery", "NeuralNet"]),
         .executableTarget(
             name: "SphereGalleryCLI",
             dependencies: [
-                "FaceRecognition", "Gallery", "Evaluation", "FaceEmbedding", "FaceDetection", "Imaging", "NeuralNet",
+                "FaceRecognition", "Gallery", "Evaluation", "FaceEmbedding", "FaceDetection", "Imaging", "NeuralNet", "SeededRandom",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "SphereGalleryBench",
             dependencies: [
                 "Gallery", "CBLAS", "NeuralNet", "FaceEmbedding", "FaceDetection", "Imaging", "FaceRecognition",
+                "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numeric),
 
-        .testTarget(name: "GalleryTests", dependencies: ["Gallery"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
-        .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "NeuralNet", "Imaging"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
+        .testTarget(name: "GalleryTests", dependencies: ["Gallery", "SeededRandom"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SeededRandom"]),
+        .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "NeuralNet", "Imaging", "SeededRandom"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SeededRandom"], exclude: ["Fixtures"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "NeuralNet"]),
         .testTarget(name: "SphereGalleryCLITests", dependencies: ["Gallery"]),
         .testTarget(name: "FaceRecognitionTests", dependencies: ["FaceRecognition", "FaceDetection", "Gallery", "Imaging"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Gallery"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Gallery", "SeededRandom"]),
     ],
     swiftLanguageModes: [.v6]
 )
