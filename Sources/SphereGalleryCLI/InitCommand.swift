@@ -14,6 +14,10 @@ struct InitCommand: ParsableCommand {
     var threshold: Float?
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if let threshold { try Gallery.validateThreshold(threshold) }
+    }
+
     func run() throws {
         let gallery = try Gallery.create(at: database.db, model: EmbeddingModelInfo(name: model, dim: dim))
         if let threshold { try gallery.setThreshold(threshold) }

@@ -8,7 +8,7 @@ struct SphereGalleryCommand: ParsableCommand {
         abstract: "An open-set face identification gallery: unit-sphere embeddings in SQLite, searched by angle.",
         subcommands: [
             InitCommand.self, ImportCommand.self, IdentifyCommand.self, ListCommand.self, ShowCommand.self,
-            RemoveCommand.self, StatsCommand.self, ExportCommand.self, ThresholdCommand.self, CalibrateCommand.self,
+            RemoveCommand.self, StatsCommand.self, CheckCommand.self, ExportCommand.self, ThresholdCommand.self, CalibrateCommand.self,
             EnrolCommand.self, VerifyCommand.self, DetectCommand.self, EmbedCommand.self, EvalCommand.self, SynthCommand.self,
             TrainCommand.self,
         ])
