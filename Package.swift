@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "FaceEmbedding", targets: ["FaceEmbedding"]),
         .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "FaceRecognition", targets: ["FaceRecognition"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,10 +46,11 @@ let package = Package(
             ],
             swiftSettings: numeric),
         .target(name: "Evaluation", dependencies: ["Gallery"], swiftSettings: numeric),
+        .target(name: "FaceRecognition", dependencies: ["Imaging", "FaceDetection", "FaceEmbedding", "Gallery", "NeuralNet"]),
         .executableTarget(
             name: "SphereGalleryCLI",
             dependencies: [
-                "Gallery", "Evaluation", "FaceEmbedding", "FaceDetection", "Imaging", "NeuralNet",
+                "FaceRecognition", "Gallery", "Evaluation", "FaceEmbedding", "FaceDetection", "Imaging", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "NeuralNet"]),
         .testTarget(name: "SphereGalleryCLITests", dependencies: ["Gallery"]),
+        .testTarget(name: "FaceRecognitionTests", dependencies: ["FaceRecognition", "FaceDetection", "Gallery", "Imaging"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Gallery"]),
     ],
     swiftLanguageModes: [.v6]

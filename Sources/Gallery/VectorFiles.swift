@@ -28,7 +28,12 @@ public enum VectorFiles {
     /// Reads JSON Lines of `{"identity": NAME, "vector": [numbers], "source": PATH}`
     /// (identity and source optional strings) from a file, or standard input for "-",
     /// a chunk at a time so an overlong line is refused before it is held whole.
-    public static func readJSONLines(_ path: String, maxLineBytes: Int = maxLineBytes) throws -> [LabelledVector] {
+    public static func readJSONLines(_ path: String) throws -> [LabelledVector] {
+        try readJSONLines(path, maxLineBytes: maxLineBytes)
+    }
+
+    /// The same, refusing lines longer than `maxLineBytes`.
+    public static func readJSONLines(_ path: String, maxLineBytes: Int) throws -> [LabelledVector] {
         let handle: FileHandle
         if path == "-" {
             handle = FileHandle.standardInput
