@@ -5,6 +5,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
+.PHONY: fuzz test-fuzz
 .PHONY: deps models build test test-swift test-tools demo bench bench-search bench-models schema clean experiments plots toy-experiment
 
 ## deps: the Debian packages the package links against (a no-op when present)
@@ -31,7 +32,16 @@ schema:
 	$(PYTHON) Tools/generate_schema_swift.py
 
 ## test: everything — the Python tools' tests, then the Swift test suite (release build)
-test: deps models test-tools test-swift
+test: deps models test-tools test-swift test-fuzz
+
+## fuzz: libFuzzer over the image decoders and the vector/labels readers, FUZZ_SECONDS each
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	Tools/fuzz.sh $(FUZZ_SECONDS)
+
+## test-fuzz: the same fuzzers for 20 s each (part of `make test`)
+test-fuzz: deps
+	Tools/fuzz.sh 20
 
 test-tools:
 	@$(PYTHON) -c "import numpy" 2>/dev/null || $(PYTHON) -m pip install -q numpy

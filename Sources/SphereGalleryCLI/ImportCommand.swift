@@ -41,8 +41,8 @@ struct ImportCommand: ParsableCommand {
         guard problems.isEmpty else {
             for problem in problems.prefix(100) {
                 let line = problem.row.map { items[$0].line } ?? 0
-                let what = vectors == nil ? "row \(line)" : "line \(line)"
-                printError("\(input) \(what): \(problem.rowlessDescription)")
+                let place = vectors == nil ? "\(input) row \(line)" : "\(input):\(line)"
+                printError("\(place): \(problem.rowlessDescription)")
             }
             if problems.count > 100 { printError("… and \(problems.count - 100) more.") }
             try? gallery.close()

@@ -14,7 +14,7 @@ import Testing
         #expect(damaged.isEmpty)
         #expect(rows.count == 2)
         for row in rows {
-            #expect(row.allSatisfy(\.isFinite))
+            #expect(row.allSatisfy { $0.isFinite })
             #expect(abs(row.reduce(0) { $0 + $1 * $1 } - 1) < 1e-5)
         }
         #expect(rows[0][0] == 1)

@@ -20,7 +20,7 @@ import Testing
         }
     }
 
-    @Test func npyShapesThatDoNotFitTheDataAreRefused() {
+    @Test func npyShapesThatDoNotFitTheDataAreRefused() throws {
         for shape in ["(-1, 128)", "(1099511627776, 1099511627776)", "(4, -4)", "(9223372036854775807, 2)",
                       "(1099511627776, 0)", "(5,)", "(1, 2, 3)", "(a, b)"] {
             guard case .badNPY(let file, _)? = npyError(npy(shape: shape)) else {
