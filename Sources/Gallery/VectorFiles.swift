@@ -96,7 +96,8 @@ public enum VectorFiles {
         var vector = [Float]()
         vector.reserveCapacity(numbers.count)
         for number in numbers {
-            guard let value = number as? NSNumber, !(number is Bool), String(cString: value.objCType) != "c" else {
+            // JSON true/false arrive as NSNumber too, of C type "c".
+            guard let value = number as? NSNumber, String(cString: value.objCType) != "c" else {
                 throw bad("\"vector\" holds a non-number")
             }
             vector.append(value.floatValue)

@@ -15,7 +15,9 @@ struct InitCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if let threshold { try Gallery.validateThreshold(threshold) }
+        if let threshold {
+            do { try Gallery.validateThreshold(threshold) } catch { throw ValidationError("\(error)") }
+        }
     }
 
     func run() throws {

@@ -11,7 +11,9 @@ struct ThresholdCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if let set { try Gallery.validateThreshold(set) }
+        if let set {
+            do { try Gallery.validateThreshold(set) } catch { throw ValidationError("\(error)") }
+        }
     }
 
     func run() throws {

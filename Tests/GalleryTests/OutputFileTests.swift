@@ -63,7 +63,7 @@ import Testing
         let fifo = dir.path("pipe")
         #expect(mkfifo(fifo, 0o600) == 0)
         let received = Received()
-        let reader = Thread { received.set(FileManager.default.contents(atPath: fifo)) }
+        let reader = Thread { received.set(FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile()) }
         reader.start()
         try OutputFile.write(Data("through the pipe".utf8), to: fifo)
         for _ in 0..<200 where received.get() == nil { Thread.sleep(forTimeInterval: 0.01) }
