@@ -7,7 +7,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
-.PHONY: example deps models build test test-swift test-tools demo bench bench-search bench-models schema clean experiments plots toy-experiment fixtures
+.PHONY: example deps models build test test-swift test-tools test-fuzz fuzz demo bench bench-search bench-models schema clean experiments plots toy-experiment fixtures
 
 ## deps: the Debian packages the package links against (a no-op when present)
 deps:
@@ -32,14 +32,23 @@ build: deps
 schema:
 	$(PYTHON) Tools/generate_schema_swift.py
 
-## test: everything — the Python tools' tests, then the Swift test suite (release build); the
-## last line is both runners' own counts, "N passed, N failed, N skipped" (Tools/test_summary.py)
-## With the shared data present (../shared or SPHERE_GALLERY_SHARED) and the models fetched, a
-## skipped test fails the run: only a user's clone without them may skip.
+## test: everything — the Python tools' tests, the Swift test suite (release build), a short fuzz
+## run; the last line is both runners' own counts, "N passed, N failed, N skipped"
+## (Tools/test_summary.py). With the shared data present (../shared or SPHERE_GALLERY_SHARED) and
+## the models fetched, a skipped test fails the run: only a user's clone without them may skip.
 SHARED_DATA := $(or $(SPHERE_GALLERY_SHARED),../shared)
-test: deps models test-tools test-swift
+test: deps models test-tools test-swift test-fuzz
 	@$(PYTHON) Tools/test_summary.py .build/test-tools.log .build/test-swift*.xml \
 	  $(if $(wildcard $(SHARED_DATA)/data/lfw/pairs.txt),--no-skips)
+
+## fuzz: libFuzzer over the image decoders and the vector/labels readers, FUZZ_SECONDS each
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	Tools/fuzz.sh $(FUZZ_SECONDS)
+
+## test-fuzz: the same fuzzers for 20 s each (part of `make test`)
+test-fuzz: deps
+	Tools/fuzz.sh 20
 
 test-tools:
 	@$(PYTHON) -c "import numpy" 2>/dev/null || $(PYTHON) -m pip install -q numpy

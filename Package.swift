@@ -79,3 +79,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Fuzz/): only with SPHERE_GALLERY_FUZZ set, as `make fuzz` builds them
+// (instrumented, into .build-fuzz); an ordinary build never sees them.
+if Context.environment["SPHERE_GALLERY_FUZZ"] != nil {
+    package.targets += [
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/FuzzSupport"),
+    ]
+    for (fuzzer, library) in [("FuzzImageDecoder", "Imaging"), ("FuzzJSONLines", "Gallery"),
+                              ("FuzzNPY", "Gallery"), ("FuzzLabels", "Gallery")] {
+        package.targets.append(.executableTarget(
+            name: fuzzer, dependencies: ["FuzzSupport", .target(name: library)], path: "Fuzz/\(fuzzer)"))
+    }
+}

@@ -15,6 +15,12 @@ struct InitCommand: ParsableCommand {
     var threshold: Float?
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if let threshold {
+            do { try Gallery.validateThreshold(threshold) } catch { throw ValidationError("\(error)") }
+        }
+    }
+
     func run() throws {
         let gallery = try Gallery.create(at: database.db, model: EmbeddingModelInfo(name: model, dim: dim))
         if let threshold { try gallery.setThreshold(threshold) }

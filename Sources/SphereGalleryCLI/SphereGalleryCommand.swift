@@ -9,7 +9,7 @@ struct SphereGalleryCommand: ParsableCommand {
         version: Version.description,
         subcommands: [
             InitCommand.self, ImportCommand.self, IdentifyCommand.self, ListCommand.self, ShowCommand.self,
-            RemoveCommand.self, StatsCommand.self, ExportCommand.self, ThresholdCommand.self, CalibrateCommand.self,
+            RemoveCommand.self, StatsCommand.self, CheckCommand.self, ExportCommand.self, ThresholdCommand.self, CalibrateCommand.self,
             EnrolCommand.self, VerifyCommand.self, DetectCommand.self, EmbedCommand.self, EvalCommand.self, SynthCommand.self,
             TrainCommand.self,
         ])

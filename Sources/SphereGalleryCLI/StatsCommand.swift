@@ -11,6 +11,7 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         let gallery = try Gallery.open(at: database.db, readOnly: true, storage: storage.storage)
+        warnAboutDamage(gallery)
         let stats = try gallery.stats()
         try gallery.close()
         if output.json {

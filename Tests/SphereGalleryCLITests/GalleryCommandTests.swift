@@ -55,7 +55,7 @@ import Testing
             .write(toFile: bad, atomically: true, encoding: .utf8)
         let wrong = try CLI.run(["import", "--db", db, bad])
         #expect(wrong.status != 0)
-        #expect(wrong.stderr.contains("vector 1 has 2 values"))
+        #expect(wrong.stderr.contains("bad.jsonl:2: the vector has 2 values"))
         #expect(try CLI.run(["stats", "--db", db, "--json"]).json.first?["templates"] as? Int == 0)
 
         try "{\"identity\": \"a\", \"vector\": [1, true, 0]}\n".write(toFile: bad, atomically: true, encoding: .utf8)
