@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "FaceEmbedding", targets: ["FaceEmbedding"]),
         .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "FaceRecognition", targets: ["FaceRecognition"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -47,10 +48,11 @@ let package = Package(
             ],
             swiftSettings: numeric),
         .target(name: "Evaluation", dependencies: ["Gallery"], swiftSettings: numeric),
+        .target(name: "FaceRecognition", dependencies: ["Imaging", "FaceDetection", "FaceEmbedding", "Gallery", "NeuralNet"]),
         .target(
             name: "SphereGalleryServer",
             dependencies: [
-                "Gallery",
+                "FaceRecognition", "Gallery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -62,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "SphereGalleryCLI",
             dependencies: [
-                "SphereGalleryServer", "Gallery", "Evaluation", "FaceEmbedding", "FaceDetection", "Imaging", "NeuralNet",
+                "FaceRecognition", "SphereGalleryServer", "Gallery", "Evaluation", "FaceEmbedding", "FaceDetection", "Imaging", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "NeuralNet"]),
         .testTarget(name: "SphereGalleryCLITests", dependencies: ["Gallery"]),
+        .testTarget(name: "FaceRecognitionTests", dependencies: ["FaceRecognition", "FaceDetection", "Gallery", "Imaging"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Gallery"]),
         .testTarget(
             name: "SphereGalleryServerTests",

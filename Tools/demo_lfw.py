@@ -101,8 +101,9 @@ def main():
     rows, tally = [], dict(right=0, wrong=0, missed=0, mated_noface=0, rejected=0, accepted=0, stranger_noface=0)
     for r in results:
         file = pathlib.Path(r["image"]).name
-        decision = r.get("decision")
-        best = (r.get("candidates") or [{}])[0]
+        face = (r.get("faces") or [None])[0]
+        decision = face["decision"] if face else "no-face"
+        best = ((face or {}).get("candidates") or [{}])[0]
         if file in truth:
             want = truth[file]
             if decision == "no-face":

@@ -23,6 +23,11 @@ public struct BoundingBox: Sendable, Equatable, Hashable {
     public var height: Float { y2 - y1 }
     /// `width · height` (the area `MTCNN.detect` orders faces by), square pixels.
     public var area: Float { (x2 - x1) * (y2 - y1) }
+    /// Area of the part inside a `width × height` image (0 when the box lies outside it).
+    public func areaInside(width: Int, height: Int) -> Float {
+        let w = min(x2, Float(width)) - max(x1, 0), h = min(y2, Float(height)) - max(y1, 0)
+        return w > 0 && h > 0 ? w * h : 0
+    }
     /// The centre point, pixels.
     public var centre: Point2D { Point2D(Double(x1 + x2) / 2, Double(y1 + y2) / 2) }
     /// `[x1, y1, x2, y2]`.

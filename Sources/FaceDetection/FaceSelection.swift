@@ -3,12 +3,14 @@ import Imaging
 /// Which of the faces found in one image to use. Shared by enrolment, identification and evaluation, so
 /// every pipeline picks faces the same way.
 public enum FaceSelection: String, Sendable, CaseIterable {
-    /// The face with the largest box area (`(x2 − x1)·(y2 − y1)`) — what facenet-pytorch's
-    /// `MTCNN(select_largest=True)` keeps. The default.
+    /// The face whose box has the largest area inside the image — facenet-pytorch's
+    /// `MTCNN(select_largest=True)` ranks by the whole box instead, which lets a bystander cut by
+    /// the image edge beat the subject. The default.
     case largest
-    /// The face whose box centre is nearest the image centre (LFW-style images centre their subject).
+    /// The face whose box centre is nearest the image centre (LFW-style images centre their
+    /// subject); the centre of the whole box, where the face is, not of its part inside the image.
     case centre
-    /// Every face, largest first.
+    /// Every face, largest (inside the image) first.
     case all
     /// The only face; an image with more than one face is an error (`DetectionError.multipleFaces`).
     case rejectMultiple
@@ -22,9 +24,8 @@ public enum FaceSelection: String, Sendable, CaseIterable {
     public func select(_ faces: [DetectedFace], imageWidth: Int, imageHeight: Int) throws -> [DetectedFace] {
         guard !faces.isEmpty else { return [] }
         // Stable: equal areas keep the detector's order.
-        let byArea = faces.enumerated().sorted { a, b in
-            a.element.box.area != b.element.box.area ? a.element.box.area > b.element.box.area : a.offset < b.offset
-        }.map(\.element)
+        let area = faces.map { $0.box.areaInside(width: imageWidth, height: imageHeight) }
+        let byArea = faces.indices.sorted { a, b in area[a] != area[b] ? area[a] > area[b] : a < b }.map { faces[$0] }
         switch self {
         case .largest:
             return [byArea[0]]

@@ -54,10 +54,7 @@ public final class MTCNN: @unchecked Sendable {
     public static let plainFileNames = ["pnet.safetensors", "rnet.safetensors", "onet.safetensors"]
 
     /// `$SPHERE_GALLERY_CACHE`, or `~/.cache/sphere-gallery`.
-    public static var defaultModelDirectory: String {
-        if let env = ProcessInfo.processInfo.environment["SPHERE_GALLERY_CACHE"], !env.isEmpty { return env }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/sphere-gallery").path
-    }
+    public static var defaultModelDirectory: String { ModelCache.directory }
 
     /// The parameters in use.
     public let configuration: Configuration

@@ -17,61 +17,29 @@ public struct TrainingBatch: @unchecked Sendable {
 /// (indices into `samples`), flipped horizontally where `flips[b][i]` is true, normalised with
 /// the model's `makeInput` (channel order, mean, scale). An image that does not decode or is not
 /// `inputWidth × inputHeight` is skipped and reported in `TrainingBatch.skipped`.
-public final class BatchLoader: @unchecked Sendable {
+public final class BatchLoader: Sendable {
     /// Reads one image; the default decodes the file (`ImageDecoder`).
     public typealias Decode = @Sendable (String) throws -> Image
 
-    private let condition = NSCondition()
-    private var ready: [Int: TrainingBatch] = [:]
-    private var nextToTake = 0
-    private var cancelled = false
-    private let count: Int
+    private let prefetch: OrderedPrefetch<TrainingBatch>
 
     /// Starts the background thread.
     public init(samples: [TrainingSample], batches: [[Int]], flips: [[Bool]], model: any EmbeddingModel,
                 prefetch: Int = 2, decode: @escaping Decode = { try ImageDecoder.decode(contentsOf: $0) }) {
-        count = batches.count
-        let box = UncheckedBox(model)
-        let depth = max(1, prefetch)
-        let thread = Thread { [self] in
-            for b in 0..<batches.count {
-                condition.lock()
-                while !cancelled && b - nextToTake >= depth { condition.wait() }
-                let stop = cancelled
-                condition.unlock()
-                if stop { return }
-                let batch = Self.load(samples: samples, indices: batches[b], flips: flips[b], model: box.value, decode: decode)
-                condition.lock()
-                ready[b] = batch
-                condition.broadcast()
-                condition.unlock()
-            }
+        // The model is only read (its input recipe) on the loader thread while the caller trains it.
+        let model = UncheckedSendable(model)
+        self.prefetch = OrderedPrefetch(count: batches.count, workers: 1, window: max(1, prefetch)) { b, _ in
+            Self.load(samples: samples, indices: batches[b], flips: flips[b], model: model.value, decode: decode)
         }
-        thread.stackSize = 8 << 20
-        thread.start()
     }
 
     deinit { cancel() }
 
     /// The next batch in order (waits for it), or nil after the last.
-    public func next() -> TrainingBatch? {
-        condition.lock()
-        defer { condition.unlock() }
-        guard nextToTake < count else { return nil }
-        while ready[nextToTake] == nil { condition.wait() }
-        let batch = ready.removeValue(forKey: nextToTake)
-        nextToTake += 1
-        condition.broadcast()
-        return batch
-    }
+    public func next() -> TrainingBatch? { prefetch.nextOutput() }
 
     /// Stops the background thread after the batch it is decoding.
-    public func cancel() {
-        condition.lock()
-        cancelled = true
-        condition.broadcast()
-        condition.unlock()
-    }
+    public func cancel() { prefetch.cancel() }
 
     /// Decodes, checks, normalises and flips one batch (also usable without the thread).
     public static func load(samples: [TrainingSample], indices: [Int], flips: [Bool], model: any EmbeddingModel,
@@ -102,9 +70,4 @@ public final class BatchLoader: @unchecked Sendable {
         }
         return TrainingBatch(input: input, labels: labels, skipped: skipped)
     }
-}
-
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

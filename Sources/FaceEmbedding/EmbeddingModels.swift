@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// Errors of `EmbeddingModels.load(name:)`; the messages list what is accepted.
 public enum EmbeddingModelsError: Error, CustomStringConvertible, Equatable {
@@ -50,8 +51,18 @@ public enum EmbeddingModels {
         throw EmbeddingModelsError.unknownModel(name)
     }
 
+    /// The base name and weights file of `name`: the explicit `:PATH`, or the model cache's file.
+    /// - Throws: as `load(name:)`, without reading the weights.
+    public static func weightsFile(name: String) throws -> (base: String, path: String) {
+        let (base, path) = split(name)
+        if let path { return (base, path) }
+        if base == DlibResNet.modelName { return (base, try ModelCache.require(DlibResNet.cacheFileName, model: base)) }
+        if SphereNet.Depth(rawValue: base) != nil { throw EmbeddingModelsError.weightsPathRequired(model: base) }
+        throw EmbeddingModelsError.unknownModel(name)
+    }
+
     /// `"base:path"` → (`base`, `path`); no colon or an empty path → (`name`, nil).
-    static func split(_ name: String) -> (String, String?) {
+    public static func split(_ name: String) -> (String, String?) {
         guard let colon = name.firstIndex(of: ":") else { return (name, nil) }
         let path = String(name[name.index(after: colon)...])
         return (String(name[..<colon]), path.isEmpty ? nil : path)

@@ -111,12 +111,7 @@ public final class Gallery: Sendable {
     /// `threshold`), else nil.
     public func threshold() throws -> Float? {
         if let stored = try store.setting(Gallery.thresholdKey), let value = Float(stored) { return value }
-        if let data = model.metadataJSON.data(using: .utf8),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let value = object["threshold"] as? Double {
-            return Float(value)
-        }
-        return nil
+        return model.defaultThreshold
     }
 
     // MARK: Searching

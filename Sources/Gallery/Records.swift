@@ -17,6 +17,18 @@ public struct EmbeddingModelInfo: Sendable, Equatable, Codable {
     }
 }
 
+extension EmbeddingModelInfo {
+    /// The model's default open-set threshold, from its metadata: `identification.cosine` of the
+    /// model record FaceRecognition writes, or `threshold` in galleries older than that record.
+    public var defaultThreshold: Float? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(metadataJSON.utf8)) as? [String: Any] else { return nil }
+        if let identification = object["identification"] as? [String: Any], let cosine = identification["cosine"] as? Double {
+            return Float(cosine)
+        }
+        return (object["threshold"] as? Double).map { Float($0) }
+    }
+}
+
 /// One template to add: a vector of one identity.
 public struct NewTemplate: Sendable {
     /// The identity's unique key (e.g. the folder name).
@@ -97,6 +109,15 @@ public struct Candidate: Sendable, Equatable {
     public var angle: Float
     /// The best-matching template.
     public var templateID: Int64
+
+    public init(identity: String, displayName: String, identityID: Int64, cosine: Float, angle: Float, templateID: Int64) {
+        self.identity = identity
+        self.displayName = displayName
+        self.identityID = identityID
+        self.cosine = cosine
+        self.angle = angle
+        self.templateID = templateID
+    }
 }
 
 /// The answer to one query: the nearest identities and the open-set decision.
@@ -108,6 +129,12 @@ public struct SearchResult: Sendable, Equatable {
     public var candidates: [Candidate]
     /// The threshold the decision was made at (nil: none, the best candidate wins).
     public var threshold: Float?
+
+    public init(identified: String?, candidates: [Candidate], threshold: Float?) {
+        self.identified = identified
+        self.candidates = candidates
+        self.threshold = threshold
+    }
 
     /// `identified`, or `"unknown"`.
     public var decision: String { identified ?? "unknown" }

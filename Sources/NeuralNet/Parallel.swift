@@ -67,7 +67,7 @@ public enum Parallel {
         // `concurrentPerform` is synchronous, so the non-escaping body outlives every call; callers
         // guarantee that different ranges touch disjoint memory.
         withoutActuallyEscaping(body) { escapable in
-            let box = UncheckedSendableBox(escapable)
+            let box = UncheckedSendable(escapable)
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 let lo = w * chunk
                 let hi = min(count, lo + chunk)
@@ -91,10 +91,4 @@ enum System {
         return 1
         #endif
     }
-}
-
-/// Carries a value into a `@Sendable` closure whose concurrent use the caller has made race-free.
-struct UncheckedSendableBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

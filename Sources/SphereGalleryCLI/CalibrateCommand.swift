@@ -2,6 +2,7 @@ import ArgumentParser
 import Evaluation
 import FaceDetection
 import Foundation
+import FaceRecognition
 import Gallery
 import Imaging
 
@@ -24,6 +25,7 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "Target false positive identification rate, in (0, 1).") var fpir: Double
     @Option(help: "Photographs of people who are not enrolled (any depth).") var nonmated: String?
     @Option(help: "Vectors of people who are not enrolled: JSON Lines, or a .npy matrix.") var vectors: String?
+    @Option(help: "The gallery's weights again (sphere20a:PATH), for --nonmated photographs.") var model: String?
     @Option(help: "Leave-one-identity-out: the most templates to search with (a seeded sample).") var limit = 10_000
     @Option(help: "Seed of the leave-one-identity-out sample.") var seed: UInt64 = 0
     @Flag(name: .customLong("dry-run"), help: "Measure and print, but do not store the threshold.") var dryRun = false
@@ -108,14 +110,11 @@ struct CalibrateCommand: ParsableCommand {
     private func photographScores(_ gallery: Gallery, folder: String) throws -> ([Float?], Int) {
         let paths = ImageInputs.files(under: folder)
         guard !paths.isEmpty else { throw FeatureInputError.noFiles(option: "--nonmated", path: folder, layout: "DIR/<file> (any depth)") }
-        let pipeline = try FacePipeline(modelName: gallery.model.name)
-        guard pipeline.model.outputDimension == gallery.model.dim else {
-            throw GalleryError.modelMismatch(gallery: gallery.model.name, requested: pipeline.model.name)
-        }
+        let (pipeline, _) = try FaceRecognizer.pipeline(for: gallery.model, model: model)
         var crops: [Image] = []
         var failures = 0
         let progress = Progress(total: paths.count, label: "images", quiet: output.json)
-        try pipeline.forEachImage(paths, selection: .largest) { _, prepared in
+        try pipeline.forEachImage(paths.map { .file($0) }, selection: .largest) { _, prepared in
             if let face = prepared.faces.first { crops.append(face.crop) } else { failures += 1 }
             progress.advance(by: 1)
         }

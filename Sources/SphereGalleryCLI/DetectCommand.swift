@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaceDetection
+import FaceRecognition
 import Foundation
 import Imaging
 

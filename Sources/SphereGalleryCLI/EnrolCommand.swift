@@ -1,9 +1,6 @@
 import ArgumentParser
-import FaceDetection
-import FaceEmbedding
+import FaceRecognition
 import Foundation
-import Gallery
-import Imaging
 
 struct EnrolCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,9 +9,12 @@ struct EnrolCommand: ParsableCommand {
         discussion: """
             Folders are laid out DIR/<identity>/<image> (jpg, jpeg, png, pgm, ppm); or name one
             identity with --identity NAME and give its image files. The gallery is created for the
-            model if it does not exist; a gallery of another model is refused. Each batch of faces is
-            stored in one transaction, and an image already stored (same bytes) is skipped before it is
-            decoded, so re-running after an interruption (Ctrl-C, kill -9) enrols only what is missing.
+            model if it does not exist; a gallery of another model (or other weights) is refused. Each
+            batch of faces is stored in one transaction, and an image already stored (same bytes) is
+            skipped before it is decoded, so re-running after an interruption (Ctrl-C, kill -9) enrols
+            only what is missing. --report FILE writes one line per file:
+            {"file", "identity", "outcome", "faces", "template", "detail"}; --json prints the counts.
+            Exit status 0 when every image was enrolled or already present, 2 when some were not.
             """)
 
     @OptionGroup var database: DatabaseOption
@@ -32,124 +32,27 @@ struct EnrolCommand: ParsableCommand {
     }
 
     func run() throws {
-        let work: [(identity: String, file: String)] = try identity.map { name in
-            inputs.flatMap { ImageInputs.files(under: $0) }.map { (name, $0) }
-        } ?? ImageInputs.people(in: inputs)
+        let work: [EnrolmentItem] = try identity.map { name in
+            inputs.flatMap { ImageInputs.files(under: $0) }.map { EnrolmentItem(identity: name, input: .file($0)) }
+        } ?? ImageInputs.people(in: inputs).map { EnrolmentItem(identity: $0.identity, input: .file($0.file)) }
         guard !work.isEmpty else { throw CLIError.usage("no images found in \(inputs.joined(separator: ", "))") }
 
-        let pipeline = try FacePipeline(modelName: faces.model, landmarks: try faces.landmarks ?? recordedLandmarks())
-        let gallery = try openOrCreateGallery(for: pipeline)
-        var tally = EnrolmentTally(report: report)
-
-        // Hash every file first: those already stored are skipped without decoding.
-        let hashes = ContentHashes.compute(work.map(\.file))
-        let present = try gallery.presentContent(hashes.compactMap { $0 })
-        var todo: [Int] = []
-        for (i, hash) in hashes.enumerated() {
-            if hash == nil {
-                tally.record(work[i], .unreadable, detail: "cannot read the file")
-            } else if present.contains(hash!) {
-                tally.record(work[i], .alreadyPresent)
-            } else {
-                todo.append(i)
-            }
-        }
-
-        let progress = Progress(total: todo.count, label: "images", quiet: output.json)
-        var pending: [(item: Int, face: PreparedFace)] = []
-        func flush() throws {
-            guard !pending.isEmpty else { return }
-            let vectors = try pipeline.embed(pending.map(\.face.crop), batchSize: batchSize)
-            let batch = zip(pending, vectors).map { entry, vector in
-                NewTemplate(identity: work[entry.item].identity, vector: vector, source: work[entry.item].file,
-                            contentSHA256: hashes[entry.item], detectorScore: entry.face.face.probability)
-            }
-            let outcomes = try gallery.add(batch)
-            for (entry, outcome) in zip(pending, outcomes) {
-                if case .added(let id) = outcome {
-                    tally.record(work[entry.item], .enrolled, template: id)
-                } else {
-                    tally.record(work[entry.item], .alreadyPresent)
-                }
-            }
-            pending.removeAll(keepingCapacity: true)
-        }
-        try pipeline.forEachImage(todo.map { work[$0].file }, selection: faces.select) { index, prepared in
-            let item = todo[index]
-            if let count = prepared.multipleFaces {
-                tally.record(work[item], .multipleFaces, detail: "\(count) faces")
-            } else if let failure = prepared.failure {
-                tally.record(work[item], .unreadable, detail: failure)
-            } else if let face = prepared.faces.first {
-                pending.append((item, face))
-                if pending.count >= batchSize { try flush() }
-            } else {
-                tally.record(work[item], .noFace)
-            }
+        let recognizer = try FaceRecognizer.openOrCreate(gallery: database.db, model: faces.model, landmarks: faces.landmarks)
+        defer { try? recognizer.close() }
+        var tally = try EnrolmentTally(report: report)
+        let progress = Progress(total: work.count, label: "images", quiet: output.json)
+        let reports = try recognizer.enrol(work, options: EnrolmentOptions(selection: faces.select, batchSize: batchSize)) { r in
+            tally.record(r)
             progress.advance(by: 1)
         }
-        try flush()
         progress.finish()
-        let stats = try gallery.stats()
-        try gallery.close()
+        let stats = try recognizer.gallery.stats()
         try tally.finish()
         if output.json {
-            printJSON(tally.summaryJSON(identities: stats.identities, templates: stats.templates))
+            printLine(EnrolmentSummary(tally: tally, identities: stats.identities, templates: stats.templates))
         } else {
             tally.printSummary(identities: stats.identities, templates: stats.templates, seconds: progress.elapsed)
         }
-    }
-
-    /// The landmarks an existing gallery was enrolled with (so new templates are aligned alike).
-    private func recordedLandmarks() throws -> LandmarkSource? {
-        guard FileManager.default.fileExists(atPath: database.db) else { return nil }
-        let gallery = try Gallery.open(at: database.db, readOnly: true)
-        defer { try? gallery.close() }
-        return LandmarkSource.recorded(in: gallery.model.metadataJSON)
-    }
-
-    /// The gallery at `--db`, created for the pipeline's model if missing; another model's is refused.
-    private func openOrCreateGallery(for pipeline: FacePipeline) throws -> Gallery {
-        let model = pipeline.model
-        guard FileManager.default.fileExists(atPath: database.db) else {
-            var metadata: [String: Any] = ["input": "\(model.inputWidth)x\(model.inputHeight)", "template": pipeline.cropTemplate.name,
-                                          "landmarks": pipeline.landmarks.rawValue]
-            if let thresholds = DefaultThresholds.thresholds(for: model.name, landmarks: pipeline.landmarks) {
-                metadata["threshold"] = thresholds.identification
-                metadata["verification_threshold"] = thresholds.verification
-                metadata["threshold_source"] = thresholds.source
-            }
-            let json = String(decoding: try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys]), as: UTF8.self)
-            return try Gallery.create(at: database.db, model: EmbeddingModelInfo(
-                name: model.name, dim: model.outputDimension, metadataJSON: json))
-        }
-        let gallery = try Gallery.open(at: database.db)
-        guard gallery.model.name == model.name, gallery.model.dim == model.outputDimension else {
-            throw GalleryError.modelMismatch(gallery: "\(gallery.model.name) (\(gallery.model.dim)-d)",
-                                             requested: "\(model.name) (\(model.outputDimension)-d)")
-        }
-        return gallery
-    }
-}
-
-/// SHA-256 of files, computed on all cores; nil for a file that cannot be read.
-enum ContentHashes {
-    static func compute(_ paths: [String]) -> [[UInt8]?] {
-        let results = Shared([[UInt8]?](repeating: nil, count: paths.count))
-        DispatchQueue.concurrentPerform(iterations: paths.count) { i in
-            if let data = FileManager.default.contents(atPath: paths[i]) {
-                results.set(i, SHA256.hash(data))
-            }
-        }
-        return results.values
-    }
-
-    /// An array written by many threads at distinct indices.
-    final class Shared<T>: @unchecked Sendable {
-        private var storage: [T]
-        private let lock = NSLock()
-        init(_ values: [T]) { storage = values }
-        func set(_ i: Int, _ value: T) { lock.lock(); storage[i] = value; lock.unlock() }
-        var values: [T] { lock.lock(); defer { lock.unlock() }; return storage }
+        if reports.contains(where: { $0.outcome != .enrolled && $0.outcome != .alreadyPresent }) { throw ExitCode(2) }
     }
 }

@@ -1,53 +1,33 @@
+import FaceRecognition
 import Foundation
 
-/// What happened to each file of an enrolment, for the summary and `--report`.
+/// Counts of an enrolment's outcomes, the `--report` file and the summary.
 struct EnrolmentTally {
-    enum Outcome: String, CaseIterable {
-        case enrolled
-        case alreadyPresent = "already-present"
-        case noFace = "no-face"
-        case multipleFaces = "multiple-faces"
-        case unreadable
-    }
-
-    private var counts: [Outcome: Int] = [:]
-    private var problems: [(Outcome, String, String)] = []
+    private(set) var counts: [EnrolmentOutcome: Int] = [:]
+    private var problems: [EnrolmentReport] = []
     private var reportHandle: FileHandle?
-    private let reportPath: String?
 
-    init(report: String?) {
-        reportPath = report
-        if let report, FileManager.default.createFile(atPath: report, contents: nil) {
-            reportHandle = FileHandle(forWritingAtPath: report)
+    /// - Parameter report: a file to write one JSON line per image to.
+    init(report: String?) throws {
+        if let report {
+            guard FileManager.default.createFile(atPath: report, contents: nil),
+                  let handle = FileHandle(forWritingAtPath: report) else {
+                throw CLIError.failed("cannot write the report \(report); check the folder exists and is writable.")
+            }
+            reportHandle = handle
         }
     }
 
-    mutating func record(_ entry: (identity: String, file: String), _ outcome: Outcome, detail: String? = nil, template: Int64? = nil) {
-        counts[outcome, default: 0] += 1
-        if outcome != .enrolled && outcome != .alreadyPresent {
-            problems.append((outcome, entry.file, detail ?? ""))
-        }
-        guard let reportHandle else { return }
-        var line: [String: Any] = ["file": entry.file, "identity": entry.identity, "outcome": outcome.rawValue]
-        if let detail { line["detail"] = detail }
-        if let template { line["template"] = template }
-        if let data = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes]) {
-            reportHandle.write(data + Data("\n".utf8))
-        }
+    mutating func record(_ report: EnrolmentReport) {
+        counts[report.outcome, default: 0] += 1
+        if report.outcome != .enrolled && report.outcome != .alreadyPresent { problems.append(report) }
+        guard let reportHandle, let line = try? ResultEncoding.line(report) else { return }
+        reportHandle.write(Data((line + "\n").utf8))
     }
 
-    func finish() throws {
-        if reportPath != nil, reportHandle == nil { throw CLIError.failed("cannot write the report \(reportPath!)") }
-        try reportHandle?.close()
-    }
+    func finish() throws { try reportHandle?.close() }
 
-    func count(_ outcome: Outcome) -> Int { counts[outcome] ?? 0 }
-
-    func summaryJSON(identities: Int, templates: Int) -> [String: Any] {
-        var object: [String: Any] = ["identities": identities, "templates": templates]
-        for outcome in Outcome.allCases { object[outcome.rawValue] = count(outcome) }
-        return object
-    }
+    func count(_ outcome: EnrolmentOutcome) -> Int { counts[outcome] ?? 0 }
 
     func printSummary(identities: Int, templates: Int, seconds: Double) {
         let processed = count(.enrolled) + count(.noFace) + count(.multipleFaces) + count(.unreadable)
@@ -55,9 +35,36 @@ struct EnrolmentTally {
                      count(.enrolled), count(.alreadyPresent), count(.noFace), count(.multipleFaces), count(.unreadable),
                      seconds > 0 ? Double(processed) / seconds : 0))
         print("gallery: \(identities) identities, \(templates) templates")
-        for (outcome, file, detail) in problems.prefix(50) {
-            print("  \(outcome.rawValue): \(file)\(detail.isEmpty ? "" : " — \(detail)")")
+        for r in problems.prefix(50) {
+            print("  \(r.outcome.rawValue): \(r.file)\(r.detail.map { " — \($0)" } ?? "")")
         }
         if problems.count > 50 { print("  … and \(problems.count - 50) more (see --report)") }
+    }
+}
+
+/// `enrol --json`: `{"identities", "templates", "enrolled", "already-present", "no-face", "multiple-faces", "unreadable"}`.
+struct EnrolmentSummary: Encodable {
+    var identities: Int
+    var templates: Int
+    var counts: [EnrolmentOutcome: Int]
+
+    init(tally: EnrolmentTally, identities: Int, templates: Int) {
+        self.identities = identities
+        self.templates = templates
+        counts = Dictionary(uniqueKeysWithValues: EnrolmentOutcome.allCases.map { ($0, tally.count($0)) })
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(identities, forKey: Key(stringValue: "identities"))
+        try c.encode(templates, forKey: Key(stringValue: "templates"))
+        for (outcome, n) in counts { try c.encode(n, forKey: Key(stringValue: outcome.rawValue)) }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import FaceDetection
+import FaceRecognition
 import Foundation
 import Imaging
 
@@ -32,11 +33,11 @@ struct EvalLFWCommand: ParsableCommand {
         let pairsPath = pairs ?? ((lfw as NSString).deletingLastPathComponent as NSString).appendingPathComponent("pairs.txt")
         let protocolPairs = try LFWPairs.load(path: pairsPath)
         let images = protocolPairs.images
-        let pipeline = try FacePipeline(modelName: model, landmarks: landmarks)
+        let pipeline = try FacePipeline(model: model, landmarks: landmarks)
         var crops: [Image] = [], fallbacks: [String] = []
         let progress = Progress(total: images.count, label: "images", quiet: output.json)
         let paths = images.map { (lfw as NSString).appendingPathComponent($0.relativePath) }
-        try pipeline.forEachImage(paths, selection: .centre) { i, prepared in
+        try pipeline.forEachImage(paths.map { .file($0) }, selection: .centre) { i, prepared in
             if let face = prepared.faces.first {
                 crops.append(face.crop)
             } else {
@@ -74,7 +75,7 @@ struct EvalLFWCommand: ParsableCommand {
             object["failures_to_detect"] = fallbacks.count
             object["fallback"] = "centre box"
             object["best_threshold"] = ["cosine": rounded(best.threshold), "accuracy": best.accuracy]
-            object["model"] = pipeline.model.name
+            object["model"] = pipeline.modelName
             object["flip"] = flip
             object["landmarks"] = pipeline.landmarks.rawValue
             if let withoutFlip {
@@ -85,7 +86,7 @@ struct EvalLFWCommand: ParsableCommand {
             }
             printJSON(object)
         } else {
-            print("LFW \(pairsPath): \(report.pairs) pairs, model \(pipeline.model.name), landmarks \(pipeline.landmarks.rawValue)\(flip ? " + flip" : "")")
+            print("LFW \(pairsPath): \(report.pairs) pairs, model \(pipeline.modelName), landmarks \(pipeline.landmarks.rawValue)\(flip ? " + flip" : "")")
             print(String(format: "accuracy %.2f%% ± %.2f (10 folds)", 100 * report.accuracy.mean, 100 * report.accuracy.std))
             for (far, tar) in report.tarAtFAR.sorted(by: { Double($0.key)! > Double($1.key)! }) {
                 print("TAR at FAR \(far): " + (tar.map { String(format: "%.2f%%", 100 * $0) } ?? "n/a (too few impostor pairs)"))

@@ -60,8 +60,9 @@ struct EvalMegaFaceCommand: ParsableCommand {
     func run() throws {
         let started = Date()
         let cacheFolder = cache ?? out.map { ($0 as NSString).appendingPathComponent("features") }
-        let featureCache = FeatureCache(folder: cacheFolder, modelName: faces.model, selection: faces.select, quiet: output.json)
-        let pipeline = FeatureCache.LazyPipeline(modelName: faces.model)
+        let featureCache = FeatureCache(folder: cacheFolder, modelName: faces.modelName, landmarks: faces.landmarks,
+                                        selection: faces.select, quiet: output.json)
+        let pipeline = FeatureCache.LazyPipeline(modelName: faces.modelName, landmarks: faces.landmarks)
 
         let probeSet = try loadProbes(featureCache, pipeline)
         let distractorSet = try loadDistractors(featureCache, pipeline, dim: probeSet.matrix.dim)
@@ -83,7 +84,9 @@ struct EvalMegaFaceCommand: ParsableCommand {
         let finished = Date()
 
         var object = try JSONSerialization.jsonObject(with: ReportFormat.jsonEncoder().encode(report)) as? [String: Any] ?? [:]
-        object["model"] = probeSet.fromImages || distractorSet.fromImages ? faces.model : "precomputed features"
+        let fromImages = probeSet.fromImages || distractorSet.fromImages
+        object["model"] = fromImages ? faces.modelName : "precomputed features"
+        if fromImages { object["landmarks"] = featureCache.resolvedLandmarks.rawValue }
         object["dim"] = probeSet.matrix.dim
         object["distractors_available"] = distractorSet.matrix.rows
         object["distractor_source"] = syntheticDistractors != nil ? "synthetic" : distractors!

@@ -1,27 +1,37 @@
 import FaceDetection
+import FaceRecognition
 import Foundation
 import Imaging
 
 /// Embeds images through the face pipeline once. With a cache folder, the vectors of a set of
 /// images are kept there as `NAME.npy` (one float32 row per image with a face) beside
-/// `NAME.json` — `{"model", "select", "inputs": [[identity, path], …], "rows": [row or -1]}` —
-/// and re-used when the same images are asked for with the same model and face selection.
+/// `NAME.json` — `{"model", "landmarks", "select", "inputs": [[identity, path], …], "rows": [row or -1]}` —
+/// and re-used when the same images are asked for with the same model, landmarks and face selection.
 struct FeatureCache {
     /// Folder of the cache files; nil embeds every time.
     var folder: String?
     var modelName: String
+    /// The alignment (nil: the model's default).
+    var landmarks: LandmarkSource?
     var selection: FaceSelection
     /// No progress bar.
     var quiet: Bool
 
+    /// The landmarks the vectors are aligned with, as the manifest records them.
+    var resolvedLandmarks: LandmarkSource { landmarks ?? LandmarkSource.default(forModelNamed: modelName) }
+
     /// The pipeline is loaded only when something has to be embedded.
     final class LazyPipeline {
         private let modelName: String
+        private let landmarks: LandmarkSource?
         private var pipeline: FacePipeline?
-        init(modelName: String) { self.modelName = modelName }
+        init(modelName: String, landmarks: LandmarkSource?) {
+            self.modelName = modelName
+            self.landmarks = landmarks
+        }
         func get() throws -> FacePipeline {
             if let pipeline { return pipeline }
-            let p = try FacePipeline(modelName: modelName)
+            let p = try FacePipeline(model: modelName, landmarks: landmarks)
             pipeline = p
             return p
         }
@@ -51,7 +61,7 @@ struct FeatureCache {
             pendingItems.removeAll(keepingCapacity: true)
         }
         let progress = Progress(total: entries.count, label: "\(name) images", quiet: quiet)
-        try p.forEachImage(entries.map(\.path), selection: selection) { i, prepared in
+        try p.forEachImage(entries.map { .file($0.path) }, selection: selection) { i, prepared in
             if let face = prepared.faces.first {
                 pendingCrops.append(face.crop)
                 pendingItems.append(i)
@@ -61,12 +71,12 @@ struct FeatureCache {
         }
         try flush()
         progress.finish()
-        let dim = p.model.outputDimension
+        let dim = p.outputDimension
         if let folder, let manifest, let npy {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 try VectorFiles.writeNPY(vectors, dim: dim, to: npy)
-                let object: [String: Any] = ["model": modelName, "select": "\(selection)",
+                let object: [String: Any] = ["model": modelName, "landmarks": resolvedLandmarks.rawValue, "select": "\(selection)",
                                              "inputs": entries.map { [$0.identity, $0.path] }, "rows": rows]
                 try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: URL(fileURLWithPath: manifest))
             } catch {
@@ -81,6 +91,7 @@ struct FeatureCache {
         guard let data = FileManager.default.contents(atPath: manifest),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               object["model"] as? String == modelName, object["select"] as? String == "\(selection)",
+              object["landmarks"] as? String == resolvedLandmarks.rawValue,
               let inputs = object["inputs"] as? [[String]], let rows = object["rows"] as? [Int],
               inputs.count == entries.count, rows.count == entries.count
         else { return nil }

@@ -1,4 +1,5 @@
 import Evaluation
+import FaceRecognition
 import Foundation
 
 /// Failures reading the inputs of an experiment; each message says what to do.

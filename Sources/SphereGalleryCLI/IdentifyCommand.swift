@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaceDetection
+import FaceRecognition
 import Foundation
 import Gallery
 
@@ -11,10 +12,12 @@ struct IdentifyCommand: ParsableCommand {
             Queries: photographs (files or folders: every face found is identified, largest first),
             or embedding vectors: JSON Lines {"vector": [...], "identity": TRUE_NAME} (identity
             optional) with --vectors, or --npy. When vector queries carry their true identity, a
-            summary of the rates follows the table. --json prints one line per query:
-            {"query": N, "decision": NAME|"unknown", "candidates": [{"identity", "cosine", "angle"}]}
-            and for photographs also "image", "face" (index, largest first) and "box" [x1, y1, x2, y2];
-            an image without a face gets {"image", "face": null, "decision": "no-face"}.
+            summary of the rates follows the table. --json prints, for vectors, one line per query:
+            {"query": N, "decision": NAME|"unknown", "candidates": [{"identity", "cosine", "angle"}]};
+            for photographs one line per image: {"image", "width", "height", "threshold", "faces": [{"face",
+            "box": [x0, y0, x1, y1], "score", "landmarks", "decision", "candidates"}]}, faces left to
+            right ("faces": [] when none was found; "error" when the image cannot be used).
+            Exit status 2 when some photographs could not be used.
             """)
 
     @OptionGroup var database: DatabaseOption
@@ -22,8 +25,8 @@ struct IdentifyCommand: ParsableCommand {
     var images: [String] = []
     @Option(help: "Which faces of a photograph: all (default), largest, centre, reject-multiple.")
     var select: FaceSelection = .all
-    @Option(help: "Alignment landmarks: mtcnn or dlib5 (default: the model's best; use what the gallery was enrolled with).")
-    var landmarks: LandmarkSource?
+    @Option(help: "The gallery's weights again (sphere20a:PATH), when they are no longer where they were at enrolment.")
+    var model: String?
     @Option(help: "JSON Lines file of query vectors ('-' for standard input).")
     var vectors: String?
     @Option(help: "A float32/float64 .npy matrix of query vectors.")
@@ -48,7 +51,7 @@ struct IdentifyCommand: ParsableCommand {
         let enrolled = try gallery.enrolledKeys(among: Set(queries.compactMap(\.identity)))
         try gallery.close()
         if output.json {
-            for (i, result) in results.enumerated() { printJSON(searchResultJSON(result, query: i)) }
+            for (i, result) in results.enumerated() { printLine(VectorIdentification(query: i, result: result)) }
             return
         }
         printTable(["query", "truth", "decision", "cosine", "angle", "next candidates"], results.enumerated().map { i, r in
@@ -91,64 +94,38 @@ struct IdentifyCommand: ParsableCommand {
         }
     }
 
-    /// Photographs: every selected face is embedded (in batches) and all faces are searched
-    /// as one GEMM batch.
+    /// Photographs: every selected face is embedded and searched in batches; one answer per image.
     private func identifyPhotographs() throws {
-        let gallery = try Gallery.open(at: database.db, readOnly: true, storage: storage.storage)
-        defer { try? gallery.close() }
-        let pipeline = try FacePipeline(modelName: gallery.model.name,
-                                        landmarks: landmarks ?? LandmarkSource.recorded(in: gallery.model.metadataJSON))
-        guard pipeline.model.outputDimension == gallery.model.dim else {
-            throw GalleryError.modelMismatch(gallery: gallery.model.name, requested: pipeline.model.name)
-        }
+        let recognizer = try FaceRecognizer.open(gallery: database.db, readOnly: true, model: model, storage: storage.storage)
+        defer { try? recognizer.close() }
         let paths = images.flatMap { ImageInputs.files(under: $0) }
-        var prepared: [PreparedImage] = []
+        guard !paths.isEmpty else { throw CLIError.usage("no images found in \(images.joined(separator: ", "))") }
+        var failures = 0, rows: [[String]] = [], used: Float?
         let progress = Progress(total: paths.count, label: "images", quiet: output.json)
-        try pipeline.forEachImage(paths, selection: select) { _, image in
-            prepared.append(image)
+        try recognizer.identify(paths.map { .file($0) }, topK: topK, threshold: threshold, selection: select) { answer in
             progress.advance(by: 1)
+            used = answer.threshold
+            if answer.error != nil && answer.faces.isEmpty { failures += 1 }
+            if output.json { return printLine(answer) }
+            if let error = answer.error, answer.faces.isEmpty {
+                rows.append([answer.image, "-", "error: \(error)", "", "", ""])
+            } else if answer.faces.isEmpty {
+                rows.append([answer.image, "-", "no-face", "", "", ""])
+            }
+            for face in answer.faces {
+                let best = face.candidates.first
+                rows.append([answer.image, String(face.face), face.decision,
+                             best.map { String(format: "%.4f", $0.cosine) } ?? "-",
+                             best.map { String(format: "%.1f°", $0.angle) } ?? "-",
+                             face.candidates.dropFirst().prefix(3)
+                                .map { "\($0.identity) \(String(format: "%.3f", $0.cosine))" }.joined(separator: ", ")])
+            }
         }
         progress.finish()
-        let crops = prepared.flatMap { $0.faces.map(\.crop) }
-        let vectors = try pipeline.embed(crops)
-        let results = vectors.isEmpty ? [] : try gallery.search(vectors, k: topK, threshold: threshold)
-        var next = 0, failures = 0, rows: [[String]] = []
-        for image in prepared {
-            if let failure = image.failure {
-                failures += 1
-                if output.json { printJSON(["image": image.path, "error": failure]) }
-                else { rows.append([image.path, "-", "error: \(failure)", "", "", ""]) }
-                continue
-            }
-            if image.faces.isEmpty {
-                if output.json { printJSON(["image": image.path, "face": NSNull(), "decision": "no-face", "candidates": []]) }
-                else { rows.append([image.path, "-", "no-face", "", "", ""]) }
-                continue
-            }
-            for (i, face) in image.faces.enumerated() {
-                let result = results[next]
-                if output.json {
-                    var line = searchResultJSON(result, query: next)
-                    line["image"] = image.path
-                    line["face"] = i
-                    line["box"] = face.face.box.array.map { rounded($0, 2) }
-                    printJSON(line)
-                } else {
-                    let best = result.candidates.first
-                    rows.append([image.path, String(i), result.decision,
-                                 best.map { String(format: "%.4f", $0.cosine) } ?? "-",
-                                 best.map { String(format: "%.1f°", $0.angle) } ?? "-",
-                                 result.candidates.dropFirst().prefix(3)
-                                    .map { "\($0.identity) \(String(format: "%.3f", $0.cosine))" }.joined(separator: ", ")])
-                }
-                next += 1
-            }
-        }
         if !output.json {
             printTable(["image", "face", "decision", "cosine", "angle", "next candidates"], rows)
-            let t = results.first?.threshold.map { String(format: "%.3f", $0) } ?? "none"
-            print("threshold (cosine): \(t)")
+            print("threshold (cosine): \(used.map { String(format: "%.3f", $0) } ?? "none")")
         }
-        if failures > 0 { throw ExitCode(1) }
+        if failures > 0 { throw ExitCode(2) }
     }
 }

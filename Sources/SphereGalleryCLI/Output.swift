@@ -1,4 +1,5 @@
 import Foundation
+import FaceRecognition
 import Gallery
 
 /// Prints one JSON object on one line (keys sorted, so output is stable).
@@ -51,4 +52,10 @@ func printTable(_ header: [String], _ rows: [[String]]) {
 /// Writes to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Prints one `Encodable` value as one line of JSON (`ResultEncoding`: sorted keys).
+func printLine<T: Encodable>(_ value: T) {
+    guard let line = try? ResultEncoding.line(value) else { return }
+    print(line)
 }

@@ -1,6 +1,8 @@
 import FaceDetection
+import FaceRecognition
 import Foundation
 import Imaging
+import NeuralNet
 
 /// `train --align`: turns `DIR/<identity>/*` photographs into SphereFace crops
 /// (`CACHE/<identity>/<stem>.png`, 112×96) with MTCNN (the face nearest the centre) and the
@@ -29,11 +31,10 @@ enum TrainingCrops {
         summary.cached = jobs.count - todo.count
         guard !todo.isEmpty else { return summary }
         let detectors = try (0..<max(1, workers)).map { _ in try MTCNN.loadDefault() }
-        let boxed = DetectorBox(detectors)
-        try OrderedPipeline.run(count: todo.count, workers: detectors.count, window: 32, produce: { item, worker -> String? in
+        try OrderedPrefetch.run(count: todo.count, workers: detectors.count, window: 32, produce: { item, worker -> String? in
             do {
                 let image = try ImageDecoder.decode(contentsOf: todo[item].source)
-                let faces = try FaceSelection.centre.select(try boxed.value[worker].detect(image), imageWidth: image.width, imageHeight: image.height)
+                let faces = try FaceSelection.centre.select(try detectors[worker].detect(image), imageWidth: image.width, imageHeight: image.height)
                 guard let face = faces.first else { return "no face found" }
                 let crop = try Imaging.align(image, landmarks: face.landmarks, template: .sphereFace96x112)
                 try FileManager.default.createDirectory(atPath: (todo[item].target as NSString).deletingLastPathComponent,
@@ -55,9 +56,4 @@ enum TrainingCrops {
         })
         return summary
     }
-}
-
-private final class DetectorBox: @unchecked Sendable {
-    let value: [MTCNN]
-    init(_ value: [MTCNN]) { self.value = value }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import NeuralNet
 @testable import FaceEmbedding
 
 /// Locates `../shared/testvectors/dlib` (or `$SPHERE_GALLERY_SHARED/testvectors/dlib`) and the converted

@@ -69,9 +69,12 @@ struct PipelineTests {
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.json
         var correct = 0, rejected = 0
+        #expect(lines.count == heldOut.count + strangers.count, "one line per image")
         for line in lines {
             let image = line["image"] as? String ?? ""
-            let decision = line["decision"] as? String ?? ""
+            let faces = line["faces"] as? [[String: Any]] ?? []
+            #expect(faces.count <= 1, "--select centre: one face per image")
+            let decision = faces.first?["decision"] as? String ?? "no-face"
             if let i = heldOut.firstIndex(of: image) {
                 if decision == enrolled[i].0 { correct += 1 }
             } else if strangers.contains(image), decision == "unknown" || decision == "no-face" {
@@ -100,7 +103,7 @@ struct PipelineTests {
         try (Data("P5\n64 64\n255\n".utf8) + Data(repeating: 128, count: 64 * 64)).write(to: URL(fileURLWithPath: person + "/grey.pgm"))
         let report = dir.path("report.jsonl")
         let run = try CLI.run(["enrol", "--db", dir.path("g.sqlite"), dir.path("people"), "--report", report, "--json"])
-        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.status == 2, "some files failed: exit status 2 \(run.stderr)")
         let summary = run.json.first ?? [:]
         #expect(summary["enrolled"] as? Int == 1)
         #expect(summary["unreadable"] as? Int == 3)
@@ -113,6 +116,10 @@ struct PipelineTests {
         })
         #expect(byFile == ["good.jpg": "enrolled", "truncated.jpg": "unreadable", "text.jpg": "unreadable",
                            "empty.png": "unreadable", "grey.pgm": "no-face"])
+        let faces = Dictionary(uniqueKeysWithValues: outcomes.map {
+            (($0["file"] as? String).map { ($0 as NSString).lastPathComponent } ?? "", $0["faces"] as? Int)
+        })
+        #expect(faces["good.jpg"] == 1 && faces["grey.pgm"] == 0, "the report says how many faces each image had")
     }
 
     /// kill -9 during enrolment, then the same command again: everything enrolled once.

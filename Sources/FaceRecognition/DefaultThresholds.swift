@@ -7,25 +7,20 @@
 /// chance that one of them passes grows with the gallery (about 1 − (1 − FAR)^templates): a
 /// gallery's threshold is set at a per-pair false-accept rate of 1e-4 instead.
 enum DefaultThresholds {
-    struct Thresholds {
-        /// Cosine for 1:N identification (a new gallery's threshold): the impostor pairs'
-        /// false-accept rate is 1e-4 there.
-        var identification: Double
-        /// Cosine for 1:1 verification: the best-accuracy threshold.
-        var verification: Double
-        var source: String
-    }
-
-    static func thresholds(for model: String, landmarks: LandmarkSource) -> Thresholds? {
+    /// The identification and verification thresholds of `model` aligned with `landmarks`, or
+    /// (nil, nil) for a model nobody has measured (then only a user-set threshold decides).
+    static func thresholds(for model: String, landmarks: LandmarkSource) -> (identification: ThresholdRecord?, verification: ThresholdRecord?) {
         switch (model, landmarks) {
         case ("dlib-resnet", .dlib5):
-            return Thresholds(identification: DlibResNet.dlib5Identification, verification: DlibResNet.dlib5Verification,
-                              source: "LFW View 1 (MTCNN + dlib 5-point predictor + dlib chip): " + DlibResNet.rule)
+            let source = "LFW View 1 (MTCNN + dlib 5-point predictor + dlib chip)"
+            return (ThresholdRecord(cosine: DlibResNet.dlib5Identification, source: source + ": pair FAR 1e-4 over 5,221 faces"),
+                    ThresholdRecord(cosine: DlibResNet.dlib5Verification, source: source + ": best accuracy on pairsDevTrain"))
         case ("dlib-resnet", .mtcnn):
-            return Thresholds(identification: DlibResNet.mtcnnIdentification, verification: DlibResNet.mtcnnVerification,
-                              source: "LFW View 1 (MTCNN + dlib template): " + DlibResNet.rule)
+            let source = "LFW View 1 (MTCNN + dlib template)"
+            return (ThresholdRecord(cosine: DlibResNet.mtcnnIdentification, source: source + ": pair FAR 1e-4 over 5,221 faces"),
+                    ThresholdRecord(cosine: DlibResNet.mtcnnVerification, source: source + ": best accuracy on pairsDevTrain"))
         default:
-            return nil
+            return (nil, nil)
         }
     }
 
@@ -36,7 +31,6 @@ enum DefaultThresholds {
     /// - verification: `sphere-gallery eval lfw --pairs pairsDevTrain.txt --landmarks L`, the best
     ///   single threshold over the 2,200 pairs.
     enum DlibResNet {
-        static let rule = "identification at pair FAR 1e-4 (all pairs of 5,221 faces), verification at best accuracy on pairsDevTrain"
         /// FAR 1e-4 at 0.9419, pair TAR 78.8% (FAR 1e-3: 0.9267, TAR 94.4%).
         static let mtcnnIdentification = 0.9419
         /// 98.68% of pairsDevTrain.

@@ -1,21 +1,21 @@
 import Foundation
 
 /// Finding the images a command works on.
-enum ImageInputs {
+public enum ImageInputs {
     /// Extensions taken from folders (case-insensitive).
-    static let extensions: Set<String> = ["jpg", "jpeg", "png", "pgm", "ppm", "pnm"]
+    public static let extensions: Set<String> = ["jpg", "jpeg", "png", "pgm", "ppm", "pnm"]
 
-    static func isImage(_ path: String) -> Bool {
+    public static func isImage(_ path: String) -> Bool {
         extensions.contains((path as NSString).pathExtension.lowercased())
     }
 
-    static func isDirectory(_ path: String) -> Bool {
+    public static func isDirectory(_ path: String) -> Bool {
         var directory: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
     }
 
     /// Image files of `path` and below, sorted; a file is returned as it is.
-    static func files(under path: String) -> [String] {
+    public static func files(under path: String) -> [String] {
         guard isDirectory(path) else { return [path] }
         guard let walker = FileManager.default.enumerator(atPath: path) else { return [] }
         var found: [String] = []
@@ -27,11 +27,11 @@ enum ImageInputs {
     }
 
     /// `DIR/<identity>/*` for each folder: (identity, file) pairs, sorted.
-    static func people(in folders: [String]) throws -> [(identity: String, file: String)] {
+    public static func people(in folders: [String]) throws -> [(identity: String, file: String)] {
         var result: [(identity: String, file: String)] = []
         for folder in folders {
             guard isDirectory(folder) else {
-                throw CLIError.usage("\(folder) is not a folder; enrol takes folders laid out as DIR/<identity>/<image>, or --identity NAME FILES...")
+                throw ImageInputsError.notAFolder(folder)
             }
             let identities = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
             for identity in identities where !identity.hasPrefix(".") {
@@ -44,14 +44,14 @@ enum ImageInputs {
     }
 }
 
-/// Errors of the CLI's own making.
-enum CLIError: Error, CustomStringConvertible {
-    case usage(String)
-    case failed(String)
+/// A folder argument that is not one.
+public enum ImageInputsError: Error, CustomStringConvertible, Equatable {
+    case notAFolder(String)
 
-    var description: String {
+    public var description: String {
         switch self {
-        case .usage(let m), .failed(let m): return m
+        case .notAFolder(let path):
+            return "\(path) is not a folder; enrol takes folders laid out as DIR/<identity>/<image>, or --identity NAME FILES..."
         }
     }
 }
