@@ -20,7 +20,7 @@ public final class Gallery: Sendable {
     /// How the in-memory matrix holds values.
     public let storage: VectorStorage
 
-    private let store: GalleryStore
+    let store: GalleryStore
     private let modelID: Int64
     private let lock = ReadWriteLock()
     private let state: State

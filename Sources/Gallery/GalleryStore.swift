@@ -152,12 +152,12 @@ final class GalleryStore: Sendable {
         do { return try body() } catch let error as DatabaseError { throw GalleryStore.translate(error, path: path) }
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
         guard !readOnly else { throw GalleryError.readOnly(path: path) }
         return try guarded { try writer.write(body) }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         try guarded { try writer.read(body) }
     }
 
