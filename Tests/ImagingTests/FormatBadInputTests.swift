@@ -2,7 +2,6 @@ import SeededRandom
 import Foundation
 import Testing
 @testable import Imaging
-import SeededRandom
 
 /// Fixtures that are not references and hold one frame (an animation cut after its first frame
 /// still decodes, rightly).
