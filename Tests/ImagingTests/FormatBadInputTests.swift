@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Imaging
+import SeededRandom
 
 /// Fixtures that are not references and hold one frame (an animation cut after its first frame
 /// still decodes, rightly).
