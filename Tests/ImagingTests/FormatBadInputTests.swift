@@ -2,6 +2,7 @@ import SeededRandom
 import Foundation
 import Testing
 @testable import Imaging
+import SeededRandom
 
 /// Fixtures that are not references and hold one frame (an animation cut after its first frame
 /// still decodes, rightly).
