@@ -19,6 +19,7 @@ struct EnrolCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOption
     @OptionGroup var faces: FaceOptions
+    @OptionGroup var size: DetectionSizeOption
     @Option(help: "Enrol the given image files as this one identity.") var identity: String?
     @Argument(help: "Folders DIR/<identity>/<image>, or image files with --identity.") var inputs: [String]
     @Option(name: .customLong("batch-size"), help: "Faces per embedding batch and per transaction.") var batchSize = 32
@@ -37,7 +38,8 @@ struct EnrolCommand: ParsableCommand {
         } ?? ImageInputs.people(in: inputs).map { EnrolmentItem(identity: $0.identity, input: .file($0.file)) }
         guard !work.isEmpty else { throw CLIError.usage("no images found in \(inputs.joined(separator: ", "))") }
 
-        let recognizer = try FaceRecognizer.openOrCreate(gallery: database.db, model: faces.model, landmarks: faces.landmarks)
+        let recognizer = try FaceRecognizer.openOrCreate(gallery: database.db, model: faces.model, landmarks: faces.landmarks,
+                                                         maxSide: size.maxSide.pixels)
         defer { try? recognizer.close() }
         var tally = try EnrolmentTally(report: report)
         let progress = Progress(total: work.count, label: "images", quiet: output.json)

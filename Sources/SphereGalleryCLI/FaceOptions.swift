@@ -28,6 +28,25 @@ struct FaceOptions: ParsableArguments {
     @Option(help: "Alignment landmarks: mtcnn (MTCNN's 5 points) or dlib5 (dlib's shape predictor); default: the model's best, or the gallery's.")
     var landmarks: LandmarkSource?
 
+
     /// The model to load when no gallery says which.
     var modelName: String { model ?? EmbeddingModels.defaultName }
+}
+
+/// `--max-side`: the resolution faces are detected at.
+struct DetectionSizeOption: ParsableArguments {
+    @Option(name: .customLong("max-side"),
+            help: "Detect faces on the photo reduced to this longest side in pixels, or 'full' (default 1280: faces from about 31 px in a 12 MP photo, 47 px at 24 MP).")
+    var maxSide: MaxSide = MaxSide(pixels: FacePipeline.defaultMaxSide)
+
+    struct MaxSide: ExpressibleByArgument {
+        var pixels: Int?
+        init(pixels: Int?) { self.pixels = pixels }
+        init?(argument: String) {
+            if argument == "full" { pixels = nil; return }
+            guard let n = Int(argument), n >= 64 else { return nil }
+            pixels = n
+        }
+        var defaultValueDescription: String { pixels.map(String.init) ?? "full" }
+    }
 }

@@ -36,6 +36,7 @@ struct IdentifyCommand: ParsableCommand {
     @Option(help: "Cosine threshold of the open-set decision (default: the gallery's).")
     var threshold: Float?
     @OptionGroup var storage: StorageOption
+    @OptionGroup var size: DetectionSizeOption
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -96,7 +97,8 @@ struct IdentifyCommand: ParsableCommand {
 
     /// Photographs: every selected face is embedded and searched in batches; one answer per image.
     private func identifyPhotographs() throws {
-        let recognizer = try FaceRecognizer.open(gallery: database.db, readOnly: true, model: model, storage: storage.storage)
+        let recognizer = try FaceRecognizer.open(gallery: database.db, readOnly: true, model: model, storage: storage.storage,
+                                                maxSide: size.maxSide.pixels)
         defer { try? recognizer.close() }
         let paths = images.flatMap { ImageInputs.files(under: $0) }
         guard !paths.isEmpty else { throw CLIError.usage("no images found in \(images.joined(separator: ", "))") }

@@ -19,6 +19,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Alignment landmarks: mtcnn or dlib5 (default: the model's best).") var landmarks: LandmarkSource?
     @Option(help: "A gallery whose model and verification threshold to use.") var db: String?
     @Option(help: "Cosine threshold.") var threshold: Float?
+    @OptionGroup var size: DetectionSizeOption
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -28,11 +29,12 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let verification: Verification
         if let db {
-            let recognizer = try FaceRecognizer.open(gallery: db, readOnly: true, model: model, landmarks: landmarks, workers: 2)
+            let recognizer = try FaceRecognizer.open(gallery: db, readOnly: true, model: model, landmarks: landmarks,
+                                                    maxSide: size.maxSide.pixels, workers: 2)
             defer { try? recognizer.close() }
             verification = try recognizer.verify(.file(first), .file(second), threshold: threshold)
         } else {
-            let pipeline = try FacePipeline(model: model ?? "dlib-resnet", landmarks: landmarks, workers: 2)
+            let pipeline = try FacePipeline(model: model ?? "dlib-resnet", landmarks: landmarks, workers: 2, maxSide: size.maxSide.pixels)
             verification = try pipeline.verify(.file(first), .file(second), threshold: threshold)
         }
         if output.json { return printLine(verification) }
