@@ -32,22 +32,28 @@ let package = Package(
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CWebP", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CHeif", providers: [.apt(["libheif-dev"])]),
+        .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
+        .systemLibrary(name: "CTIFF", providers: [.apt(["libtiff-dev"])]),
         // Header-only: compiler intrinsics the Swift SIMD types lack (x86-64).
         .systemLibrary(name: "CSIMD"),
 
-        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG"], swiftSettings: numeric),
-        .target(name: "NeuralNet", dependencies: ["CBLAS"], swiftSettings: numeric),
-        .target(name: "FaceEmbedding", dependencies: ["NeuralNet", "Imaging"], swiftSettings: numeric),
+        .target(name: "SeededRandom"),
+        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CWebP", "CHeif", "CGIF", "CTIFF"],
+                swiftSettings: numeric),
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "SeededRandom"], swiftSettings: numeric),
+        .target(name: "FaceEmbedding", dependencies: ["NeuralNet", "Imaging", "SeededRandom"], swiftSettings: numeric),
         .target(name: "FaceDetection", dependencies: ["Imaging", "NeuralNet"], swiftSettings: numeric),
         .target(
             name: "Gallery",
             dependencies: [
-                "CBLAS", "CSIMD",
+                "CBLAS", "CSIMD", "SeededRandom",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: numeric),
-        .target(name: "Evaluation", dependencies: ["Gallery"], swiftSettings: numeric),
+        .target(name: "Evaluation", dependencies: ["Gallery", "SeededRandom"], swiftSettings: numeric),
         .target(name: "FaceRecognition", dependencies: ["Imaging", "FaceDetection", "FaceEmbedding", "Gallery", "NeuralNet"]),
         .target(
             name: "SphereGalleryServer",
@@ -64,25 +70,27 @@ let package = Package(
         .executableTarget(
             name: "SphereGalleryCLI",
             dependencies: [
-                "FaceRecognition", "SphereGalleryServer", "Gallery", "Evaluation", "FaceEmbedding", "FaceDetection", "Imaging", "NeuralNet",
+                "FaceRecognition", "SphereGalleryServer", "Gallery", "Evaluation", "FaceEmbedding", "FaceDetection", "Imaging",
+                "NeuralNet", "SeededRandom",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "SphereGalleryBench",
             dependencies: [
-                "Gallery", "CBLAS", "NeuralNet", "FaceEmbedding", "FaceDetection", "Imaging",
+                "Gallery", "CBLAS", "NeuralNet", "FaceEmbedding", "FaceDetection", "Imaging", "FaceRecognition",
+                "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numeric),
 
-        .testTarget(name: "GalleryTests", dependencies: ["Gallery"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
-        .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "NeuralNet", "Imaging"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "GalleryTests", dependencies: ["Gallery", "SeededRandom"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SeededRandom"]),
+        .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "NeuralNet", "Imaging", "SeededRandom"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SeededRandom"], exclude: ["Fixtures"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "NeuralNet"]),
         .testTarget(name: "SphereGalleryCLITests", dependencies: ["Gallery"]),
         .testTarget(name: "FaceRecognitionTests", dependencies: ["FaceRecognition", "FaceDetection", "Gallery", "Imaging"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Gallery"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Gallery", "SeededRandom"]),
         .testTarget(
             name: "SphereGalleryServerTests",
             dependencies: [
@@ -92,3 +100,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Fuzz/): only with SPHERE_GALLERY_FUZZ set, as `make fuzz` builds them
+// (instrumented, into .build-fuzz); an ordinary build never sees them.
+if Context.environment["SPHERE_GALLERY_FUZZ"] != nil {
+    package.targets += [
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/FuzzSupport"),
+    ]
+    for (fuzzer, library) in [("FuzzImageDecoder", "Imaging"), ("FuzzJSONLines", "Gallery"),
+                              ("FuzzNPY", "Gallery"), ("FuzzLabels", "Gallery")] {
+        package.targets.append(.executableTarget(
+            name: fuzzer, dependencies: ["FuzzSupport", .target(name: library)], path: "Fuzz/\(fuzzer)"))
+    }
+}

@@ -30,6 +30,8 @@ public final class Gallery: Sendable {
         let matrix: EmbeddingMatrix
         var maxTemplateID: Int64 = 0
         var dataVersion = 0
+        /// Stored rows that failed the load check, left out of the matrix.
+        var damaged: [DamagedTemplate] = []
         init(matrix: EmbeddingMatrix) { self.matrix = matrix }
     }
 
@@ -44,7 +46,7 @@ public final class Gallery: Sendable {
         self.modelID = try store.modelID()
         self.state = State(matrix: EmbeddingMatrix(dim: model.dim, storage: storage))
         state.dataVersion = try store.dataVersion()
-        state.maxTemplateID = try store.loadTemplates(into: state.matrix)
+        (state.maxTemplateID, state.damaged) = try store.loadTemplates(into: state.matrix)
     }
 
     /// Creates a gallery file for vectors of `model`.
@@ -69,11 +71,7 @@ public final class Gallery: Sendable {
     @discardableResult
     public func add(_ batch: [NewTemplate]) throws -> [AddOutcome] {
         var checked = batch
-        for (row, template) in batch.enumerated() {
-            guard !template.identity.isEmpty else { throw GalleryError.emptyIdentity(row: row) }
-            if let hash = template.contentSHA256, hash.count != 32 { throw GalleryError.badContentHash(row: row) }
-            checked[row].vector = try VectorCheck.unitVector(template.vector, dim: model.dim, row: row)
-        }
+        for row in batch.indices { checked[row] = try checkedTemplate(batch[row], row: row) }
         return try lock.withWriteLock {
             try refreshLocked()
             let results = try store.insert(checked, modelID: modelID)
@@ -89,21 +87,72 @@ public final class Gallery: Sendable {
         }
     }
 
+    /// Checks every template of `batch` as `add` would — identity name, content hash,
+    /// dimension, finite non-zero vector — without writing, and returns every failure (rows
+    /// 0-based), so a whole input can be refused before its first batch is stored.
+    public func validate(_ batch: [NewTemplate]) -> [GalleryError] {
+        batch.indices.compactMap { row in
+            do { _ = try checkedTemplate(batch[row], row: row); return nil } catch let error as GalleryError {
+                return error
+            } catch { return .invalidArgument("\(error)") }
+        }
+    }
+
+    /// `template` with its names in NFC and its vector of unit length, or the reason it is refused.
+    private func checkedTemplate(_ template: NewTemplate, row: Int) throws -> NewTemplate {
+        var checked = template
+        guard !template.identity.isEmpty else { throw GalleryError.emptyIdentity(row: row) }
+        checked.identity = try Self.checkedName(template.identity, row: row)
+        checked.displayName = try template.displayName.map { try Self.checkedName($0, row: row) }
+        if let hash = template.contentSHA256, hash.count != 32 { throw GalleryError.badContentHash(row: row) }
+        checked.vector = try VectorCheck.unitVector(template.vector, dim: model.dim, row: row)
+        return checked
+    }
+
+    private static func checkedName(_ name: String, row: Int) throws -> String {
+        switch IdentityName.normalised(name) {
+        case .success(let nfc): return nfc
+        case .failure(.empty): throw GalleryError.emptyIdentity(row: row)
+        case .failure(let problem): throw GalleryError.badIdentityName(row: row, problem: problem)
+        }
+    }
+
+    /// The stored key `key` names: itself when stored so, else its NFC form (how keys are stored).
+    private func storedKey(_ key: String) throws -> String {
+        let nfc = key.precomposedStringWithCanonicalMapping
+        // Swift's == treats canonically equivalent strings as equal; SQLite compares bytes.
+        guard !nfc.utf8.elementsEqual(key.utf8) else { return key }
+        return try store.existingKeys([key]).isEmpty ? nfc : key
+    }
+
     /// Removes an identity and all its templates; their bytes are overwritten in the file.
-    public func remove(identity key: String) throws {
+    /// While another connection holds a read transaction the overwrite cannot reach the main
+    /// file: `erasurePending` says so, and it is finished by `close()` or the next open.
+    @discardableResult
+    public func remove(identity key: String) throws -> Removal {
         try lock.withWriteLock {
             try refreshLocked()
-            let id = try store.removeIdentity(key)
+            let (id, templates, pending) = try store.removeIdentity(try storedKey(key))
             state.matrix.removeRows(identities: [id])
+            state.damaged.removeAll { $0.identityID == id }
             state.dataVersion = try store.dataVersion()
+            return Removal(identity: key, templates: templates, erasurePending: pending)
+        }
+    }
+
+    /// Retries the checkpoint that completes pending erasures; true when nothing is pending.
+    public func finishErasure() throws -> Bool { try store.checkpoint() }
+
+    /// Refuses a threshold that is not a cosine (NaN, infinite, or outside -1…1).
+    public static func validateThreshold(_ cosine: Float) throws {
+        guard cosine >= -1 && cosine <= 1 else {
+            throw GalleryError.invalidArgument("a cosine threshold must be a number within -1…1, not \(cosine).")
         }
     }
 
     /// Sets (or clears, with nil) the open-set threshold stored in the gallery.
     public func setThreshold(_ cosine: Float?) throws {
-        if let cosine, !(cosine >= -1 && cosine <= 1) {
-            throw GalleryError.invalidArgument("a cosine threshold must be within -1…1, not \(cosine).")
-        }
+        if let cosine { try Self.validateThreshold(cosine) }
         try store.setSetting(Gallery.thresholdKey, cosine.map { String($0) })
     }
 
@@ -124,6 +173,7 @@ public final class Gallery: Sendable {
     ///   - threshold: cosine below which the decision is *unknown*; nil uses `threshold()`.
     public func search(_ queries: [[Float]], k: Int, threshold: Float? = nil) throws -> [SearchResult] {
         guard (1...10_000).contains(k) else { throw GalleryError.invalidArgument("k must be 1…10000, not \(k).") }
+        if let threshold { try Self.validateThreshold(threshold) }
         let flat = try VectorCheck.queryMatrix(queries, dim: model.dim)
         let threshold = try threshold ?? self.threshold()
         try refreshIfChanged()
@@ -159,7 +209,7 @@ public final class Gallery: Sendable {
     public func enrolledKeys(among keys: Set<String>) throws -> Set<String> { try store.existingKeys(keys) }
 
     /// One identity and its templates.
-    public func identity(_ key: String) throws -> (IdentitySummary, [TemplateSummary]) { try store.identity(key) }
+    public func identity(_ key: String) throws -> (IdentitySummary, [TemplateSummary]) { try store.identity(try storedKey(key)) }
 
     /// Counts and sizes.
     public func stats() throws -> GalleryStats {
@@ -174,9 +224,33 @@ public final class Gallery: Sendable {
     /// Templates held in memory.
     public var templateCount: Int { lock.withReadLock { state.matrix.count } }
 
-    /// Every template as (identity key, source, unit vector), in the order they were added.
-    public func forEachTemplate(_ body: (String, String?, [Float]) throws -> Void) throws {
-        try store.forEachTemplate(body)
+    /// Every sound template as (identity key, source, unit vector), in the order they were
+    /// added; returns the damaged ones, which are skipped (see `damagedTemplates`).
+    @discardableResult
+    public func forEachTemplate(_ body: (String, String?, [Float]) throws -> Void) throws -> [DamagedTemplate] {
+        try store.forEachTemplate(dim: model.dim) { try body($0.identity, $0.source, $0.vector) }
+    }
+
+    /// Every sound template with its id and content hash, in the order they were added;
+    /// returns the damaged ones, which are skipped.
+    @discardableResult
+    public func forEachStoredTemplate(_ body: (StoredTemplate) throws -> Void) throws -> [DamagedTemplate] {
+        try store.forEachTemplate(dim: model.dim, body)
+    }
+
+    /// Stored templates that failed the check on load (wrong length, not finite, not of unit
+    /// norm): they are left out of every search. Empty for a sound gallery.
+    public var damagedTemplates: [DamagedTemplate] { lock.withReadLock { state.damaged } }
+
+    /// Everything wrong with the file: SQLite's integrity and foreign-key checks, every
+    /// stored vector re-read and checked, and identity names that would be refused today.
+    public func check() throws -> GalleryCheck {
+        let structure = try store.structuralProblems()
+        let damaged = try store.forEachTemplate(dim: model.dim) { _ in }
+        let names = try store.badIdentityNames().map { "identity '\($0.key)': \($0.problem)" }
+        let (identities, templates) = try store.counts()
+        return GalleryCheck(identities: identities, templates: templates, structure: structure,
+                            damagedTemplates: damaged, identityNames: names)
     }
 
     /// SQLite's `PRAGMA integrity_check` ("ok" when the file is sound).
@@ -196,11 +270,13 @@ public final class Gallery: Sendable {
     private func refreshLocked() throws {
         let version = try store.dataVersion()
         guard version != state.dataVersion else { return }
-        state.maxTemplateID = try store.loadTemplates(into: state.matrix, afterID: state.maxTemplateID)
+        let (lastID, damaged) = try store.loadTemplates(into: state.matrix, afterID: state.maxTemplateID)
+        state.maxTemplateID = lastID
+        state.damaged += damaged
         let (_, stored) = try store.counts()
-        if stored != state.matrix.count {
+        if stored != state.matrix.count + state.damaged.count {
             state.matrix.removeAll()
-            state.maxTemplateID = try store.loadTemplates(into: state.matrix)
+            (state.maxTemplateID, state.damaged) = try store.loadTemplates(into: state.matrix)
         }
         state.dataVersion = version
     }

@@ -34,6 +34,16 @@ public enum GalleryError: Error, Equatable, CustomStringConvertible, LocalizedEr
     case invalidArgument(String)
     /// A stored row is damaged (a vector BLOB of the wrong size, say).
     case corruptRow(table: String, id: Int64, reason: String)
+    /// An identity name holds a character that is refused (see `IdentityName`).
+    case badIdentityName(row: Int, problem: IdentityNameProblem)
+    /// The path exists but cannot be read (permissions, a loop of symbolic links...).
+    case unreadable(path: String, reason: String)
+    /// The path names a directory, FIFO, device or socket, not a file.
+    case notAFile(path: String, kind: String)
+    /// The directory that should hold the gallery does not exist.
+    case noDirectory(path: String, directory: String)
+    /// Another connection held the write lock for longer than the busy timeout.
+    case busy(path: String)
     /// SQLite reported an error.
     case database(String)
 
@@ -54,15 +64,25 @@ public enum GalleryError: Error, Equatable, CustomStringConvertible, LocalizedEr
         case .noModel:
             return "the gallery has no embedding model recorded; create it with `sphere-gallery init --model NAME --dim D`."
         case .wrongDimension(let r, let e, let g):
-            return "vector \(r) has \(g) values, but the gallery's embedding dimension is \(e)."
+            return "vector \(r + 1) has \(g) values, but the gallery's embedding dimension is \(e)."
         case .nonFinite(let r):
-            return "vector \(r) contains NaN or infinity."
+            return "vector \(r + 1) contains NaN or infinity."
         case .zeroVector(let r):
-            return "vector \(r) is all zeros and has no direction; it cannot be normalised."
+            return "vector \(r + 1) is all zeros and has no direction; it cannot be normalised."
         case .emptyIdentity(let r):
-            return "template \(r) has an empty identity name."
+            return "template \(r + 1) has an empty identity name."
         case .badContentHash(let r):
-            return "template \(r) has a content hash that is not a 32-byte SHA-256."
+            return "template \(r + 1) has a content hash that is not a 32-byte SHA-256."
+        case .badIdentityName(let r, let problem):
+            return "template \(r + 1): \(problem); give the identity a name without it."
+        case .unreadable(let p, let reason):
+            return "cannot read \(p): \(reason); nothing was written. Check the path and its permissions."
+        case .notAFile(let p, let kind):
+            return "\(p) is \(kind), not a gallery file; nothing was written. Give the path of a gallery file."
+        case .noDirectory(let p, let d):
+            return "cannot use \(p): the directory \(d) does not exist; create it first."
+        case .busy(let p):
+            return "another process kept \(p) locked for writing longer than the 10 s wait; nothing was written. Try again when it has finished."
         case .unknownIdentity(let k):
             return "no identity '\(k)' in the gallery (see `sphere-gallery list`)."
         case .modelMismatch(let g, let r):
@@ -70,13 +90,36 @@ public enum GalleryError: Error, Equatable, CustomStringConvertible, LocalizedEr
         case .invalidArgument(let m):
             return m
         case .corruptRow(let t, let id, let reason):
-            return "row \(id) of table \(t) is damaged: \(reason). Run `sphere-gallery export` to save what is intact."
+            return "row \(id) of table \(t) is damaged: \(reason). Run `sphere-gallery check` to list the damage; `export` saves what is intact."
         case .database(let m):
             return "database error: \(m)"
         }
     }
 
     public var errorDescription: String? { description }
+
+    /// The 0-based row of the batch the error is about, if it is about one (messages count from 1).
+    public var row: Int? {
+        switch self {
+        case .wrongDimension(let r, _, _), .nonFinite(let r), .zeroVector(let r), .emptyIdentity(let r),
+             .badContentHash(let r), .badIdentityName(let r, _):
+            return r
+        default: return nil
+        }
+    }
+
+    /// The message without its row number, for a caller that names the input line itself.
+    public var rowlessDescription: String {
+        switch self {
+        case .wrongDimension(_, let e, let g): return "the vector has \(g) values, but the gallery's embedding dimension is \(e)."
+        case .nonFinite: return "the vector contains NaN or infinity."
+        case .zeroVector: return "the vector is all zeros and has no direction; it cannot be normalised."
+        case .emptyIdentity: return "no identity; every vector needs one."
+        case .badContentHash: return "the content hash is not a 32-byte SHA-256."
+        case .badIdentityName(_, let problem): return "\(problem); give the identity a name without it."
+        default: return description
+        }
+    }
 
     /// The same error with its row number moved by `offset` (a batch's start in the input).
     public func shiftingRows(by offset: Int) -> GalleryError {
@@ -86,6 +129,7 @@ public enum GalleryError: Error, Equatable, CustomStringConvertible, LocalizedEr
         case .zeroVector(let r): return .zeroVector(row: r + offset)
         case .emptyIdentity(let r): return .emptyIdentity(row: r + offset)
         case .badContentHash(let r): return .badContentHash(row: r + offset)
+        case .badIdentityName(let r, let p): return .badIdentityName(row: r + offset, problem: p)
         default: return self
         }
     }

@@ -15,11 +15,14 @@ final class GalleryStore: Sendable {
         self.writer = writer
     }
 
+    /// How long a write waits for another process's write to finish.
+    static let busyTimeoutMilliseconds = 10_000
+
     private static func configuration(readOnly: Bool) -> Configuration {
         var config = Configuration()
         config.readonly = readOnly
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(Double(busyTimeoutMilliseconds) / 1000)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")
             try db.execute(sql: "PRAGMA mmap_size = 0")
@@ -36,7 +39,7 @@ final class GalleryStore: Sendable {
             throw GalleryError.invalidArgument("the embedding dimension must be 1…65536, not \(model.dim).")
         }
         guard !model.name.isEmpty else { throw GalleryError.invalidArgument("the model name is empty.") }
-        if let size = fileSize(path), size > 0 { throw GalleryError.alreadyExists(path: path) }
+        if case .file(let size) = try GalleryPath.inspect(path), size > 0 { throw GalleryError.alreadyExists(path: path) }
         do {
             // Page size and application id must be set before the first table is written
             // and before the switch to WAL, which fixes the page size for good.
@@ -63,13 +66,23 @@ final class GalleryStore: Sendable {
     /// A file that is not a gallery, or whose schema is newer than this build knows, is
     /// refused before anything is written to it.
     static func open(at path: String, readOnly: Bool) throws -> GalleryStore {
-        guard let size = fileSize(path), size > 0 else { throw GalleryError.missing(path: path) }
+        guard case .file(let size) = try GalleryPath.inspect(path), size > 0 else { throw GalleryError.missing(path: path) }
         try preflight(path)
         if !readOnly, !FileManager.default.isWritableFile(atPath: path) {
             throw GalleryError.readOnly(path: path)
         }
         do {
-            let writer: any DatabaseWriter = try DatabasePool(path: path, configuration: configuration(readOnly: readOnly))
+            let writer: any DatabaseWriter
+            if readOnly, !GalleryPath.directoryIsWritable(path), fileSize(path + "-wal") == nil {
+                // SQLite cannot create the -shm a WAL reader needs in a directory it may not
+                // write. With no -wal there, no writer is active and the file is whole: read
+                // it as immutable (no locks, no shared memory).
+                var config = configuration(readOnly: true)
+                config.readonly = true
+                writer = try DatabaseQueue(path: "file:\(Self.uriEscaped(path))?immutable=1", configuration: config)
+            } else {
+                writer = try DatabasePool(path: path, configuration: configuration(readOnly: readOnly))
+            }
             let store = GalleryStore(path: path, readOnly: readOnly, writer: writer)
             let (applicationID, version) = try writer.read { db in
                 (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
@@ -86,6 +99,8 @@ final class GalleryStore: Sendable {
                     _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
                 }
             }
+            // An erasure a reader held up last time (see `removeIdentity`) is finished now.
+            if !readOnly, let walBytes = fileSize(path + "-wal"), walBytes > 0 { _ = try store.checkpoint() }
             return store
         } catch let error as DatabaseError {
             throw translate(error, path: path)
@@ -106,11 +121,9 @@ final class GalleryStore: Sendable {
         }
         let applicationID = Int32(bitPattern: bigEndian32(68))
         let userVersion = Int(Int32(bitPattern: bigEndian32(60)))
-        let writeVersion = header[18]
-        // A rollback-journal file would be switched to WAL on open: a write. Only ours may be.
-        if applicationID != Migration.applicationID && (applicationID != 0 || writeVersion != 2) {
-            throw GalleryError.foreignDatabase(path: path)
-        }
+        // Every gallery carries our application id from its creation; any other file, WAL mode
+        // or not, belongs to another program and is refused before SQLite opens it.
+        if applicationID != Migration.applicationID { throw GalleryError.foreignDatabase(path: path) }
         if userVersion > Migration.latestVersion {
             throw GalleryError.newerSchema(path: path, fileVersion: userVersion, knownVersion: Migration.latestVersion)
         }
@@ -120,8 +133,15 @@ final class GalleryStore: Sendable {
         (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
     }
 
+    /// `path` for an SQLite URI filename (`%`, `?` and `#` escaped).
+    static func uriEscaped(_ path: String) -> String {
+        path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "?", with: "%3f")
+            .replacingOccurrences(of: "#", with: "%23")
+    }
+
     static func translate(_ error: DatabaseError, path: String) -> GalleryError {
         switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(path: path)
         case .SQLITE_NOTADB, .SQLITE_CORRUPT: return .notADatabase(path: path)
         case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM: return .readOnly(path: path)
         default: return .database("\(path): \(error.message ?? error.description)")
@@ -142,8 +162,8 @@ final class GalleryStore: Sendable {
     }
 
     /// Runs one bulk read with the file memory-mapped: SQLite then hands out pointers into the
-    /// mapped pages instead of first copying each page into its own cache (cold open of
-    /// 1M×512 with the file in the page cache: 1.0–1.2 s against 1.6–4.5 s copied). Only for
+    /// mapped pages instead of first copying each page into its own cache
+    /// (docs/benchmarks.md#cold-open-and-file-size). Only for
     /// the load, outside a transaction (`body` runs one statement, its own snapshot), and the
     /// mapping is dropped again before the connection goes back to the pool, so searches and
     /// writes never touch a mapping (where an I/O error would be a signal, not an error code).
@@ -163,7 +183,7 @@ final class GalleryStore: Sendable {
 
     /// Checkpoints the WAL into the main file (so nothing lingers beside it) and closes.
     func close() throws {
-        try checkpoint()
+        _ = try checkpoint()
         try guarded { try writer.close() }
     }
 
@@ -216,15 +236,16 @@ final class GalleryStore: Sendable {
     /// by its own connection with one sequential scan that copies every BLOB straight into
     /// its place in the matrix (no per-row allocation). Should another process change the
     /// rows between the slices' reads, the load is redone by one connection.
-    func loadTemplates(into matrix: EmbeddingMatrix, afterID: Int64 = 0) throws -> Int64 {
-        guard let (bounds, counts) = try loadSlices(afterID: afterID) else { return afterID }
+    /// A row that fails `StoredRowCheck` is not kept: it is returned in `damaged` instead.
+    func loadTemplates(into matrix: EmbeddingMatrix, afterID: Int64 = 0) throws -> (lastID: Int64, damaged: [DamagedTemplate]) {
+        guard let (bounds, counts) = try loadSlices(afterID: afterID) else { return (afterID, []) }
         let slices = counts.count
         let start = matrix.count
         matrix.reserve(start + counts.reduce(0, +))
         var offsets = [start]
         for c in counts { offsets.append(offsets.last! + c) }
-        let outcomes = Shared(UnsafeMutablePointer<Result<Int, GalleryError>>.allocate(capacity: slices))
-        outcomes.pointer.initialize(repeating: .success(0), count: slices)
+        let outcomes = Shared(UnsafeMutablePointer<Result<(Int, [DamagedTemplate]), GalleryError>>.allocate(capacity: slices))
+        outcomes.pointer.initialize(repeating: .success((0, [])), count: slices)
         defer { outcomes.pointer.deinitialize(count: slices); outcomes.pointer.deallocate() }
         let lastID = bounds.last!
         let sliceBounds = bounds, sliceOffsets = offsets
@@ -235,15 +256,19 @@ final class GalleryStore: Sendable {
             }.mapError { ($0 as? GalleryError) ?? .database("\($0)") }
         }
         var consistent = true
+        var damaged: [DamagedTemplate] = []
         for i in 0..<slices {
-            if try outcomes.pointer[i].get() != counts[i] { consistent = false }
+            let (n, bad) = try outcomes.pointer[i].get()
+            if n != counts[i] { consistent = false }
+            damaged += bad
         }
         guard consistent else {
             matrix.setCount(start)
             return try loadSerially(into: matrix, afterID: afterID)
         }
         matrix.setCount(offsets.last!)
-        return lastID
+        if !damaged.isEmpty { matrix.removeRows(templates: Set(damaged.map(\.templateID))) }
+        return (lastID, damaged)
     }
 
     /// How a load of the templates with id > `afterID` is cut: `bounds[i] < id <= bounds[i + 1]`
@@ -261,8 +286,8 @@ final class GalleryStore: Sendable {
             let slices = maxID - minID > 50_000 ? ProcessInfo.activeCores : 1
             var bounds = (0...slices).map { minID - 1 + (maxID - minID + 1) * Int64($0) / Int64(slices) }
             bounds[0] = afterID
-            // The whole table's count only adds up each index page's cell count (10 ms for 1M
-            // rows; with a lower bound on the id it would be a scan). When no id is missing
+            // The whole table's count only adds up each index page's cell count (with a lower
+            // bound on the id it would be a scan). When no id is missing
             // (nothing was removed), each slice holds its whole id range.
             if afterID == 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM template") == Int(maxID - minID + 1) {
                 return (bounds, (0..<slices).map { Int(bounds[$0 + 1] - max(bounds[$0], minID - 1)) })
@@ -279,15 +304,18 @@ final class GalleryStore: Sendable {
     }
 
     /// Reads the rows with `after < id <= upTo` into rows `firstRow...` (at most `limit`).
+    /// A damaged row is written as zeros (and listed) so the slice keeps its place; the
+    /// caller removes it.
     /// - Returns: how many rows the range held (more than `limit` means the file changed).
-    private func readSlice(into matrix: EmbeddingMatrix, after: Int64, upTo: Int64, firstRow: Int, limit: Int) throws -> Int {
+    private func readSlice(into matrix: EmbeddingMatrix, after: Int64, upTo: Int64, firstRow: Int, limit: Int) throws
+        -> (Int, [DamagedTemplate]) {
         try readMapped { db in
             let statement = try db.makeStatement(sql: "SELECT id, identity_id, vector FROM template WHERE id > ? AND id <= ? ORDER BY id")
             let raw = statement.sqliteStatement
             sqlite3_bind_int64(raw, 1, after)
             sqlite3_bind_int64(raw, 2, upTo)
             defer { sqlite3_reset(raw) }
-            let rowBytes = Int32(matrix.dim * 4)
+            var damaged: [DamagedTemplate] = []
             var n = 0
             while true {
                 let rc = sqlite3_step(raw)
@@ -295,46 +323,47 @@ final class GalleryStore: Sendable {
                 guard rc == SQLITE_ROW else {
                     throw GalleryError.database(String(cString: sqlite3_errmsg(sqlite3_db_handle(raw))))
                 }
-                guard n < limit else { return n + 1 }
-                let id = sqlite3_column_int64(raw, 0)
+                guard n < limit else { return (n + 1, damaged) }
+                let id = sqlite3_column_int64(raw, 0), identityID = sqlite3_column_int64(raw, 1)
                 let blob = sqlite3_column_blob(raw, 2)
-                guard sqlite3_column_bytes(raw, 2) == rowBytes, let blob else {
-                    throw GalleryError.corruptRow(
-                        table: "template", id: id,
-                        reason: "its vector has \(sqlite3_column_bytes(raw, 2)) bytes, expected \(rowBytes)")
+                if let reason = StoredRowCheck.problem(blob, byteCount: Int(sqlite3_column_bytes(raw, 2)), dim: matrix.dim) {
+                    damaged.append(DamagedTemplate(templateID: id, identityID: identityID, reason: reason))
+                    let zeros = [Float](repeating: 0, count: matrix.dim)
+                    zeros.withUnsafeBytes { matrix.writeRow(firstRow + n, float32Bytes: $0.baseAddress!, templateID: id, identityID: identityID) }
+                } else {
+                    matrix.writeRow(firstRow + n, float32Bytes: blob!, templateID: id, identityID: identityID)
                 }
-                matrix.writeRow(firstRow + n, float32Bytes: blob, templateID: id, identityID: sqlite3_column_int64(raw, 1))
                 n += 1
             }
-            return n
+            return (n, damaged)
         }
     }
 
     /// The same load in one read transaction (a consistent snapshot).
-    private func loadSerially(into matrix: EmbeddingMatrix, afterID: Int64) throws -> Int64 {
+    private func loadSerially(into matrix: EmbeddingMatrix, afterID: Int64) throws -> (lastID: Int64, damaged: [DamagedTemplate]) {
         try read { db in
             let statement = try db.makeStatement(sql: "SELECT id, identity_id, vector FROM template WHERE id > ? ORDER BY id")
             let raw = statement.sqliteStatement
             sqlite3_bind_int64(raw, 1, afterID)
             defer { sqlite3_reset(raw) }
-            let rowBytes = Int32(matrix.dim * 4)
             var maxID = afterID
+            var damaged: [DamagedTemplate] = []
             while true {
                 let rc = sqlite3_step(raw)
                 if rc == SQLITE_DONE { break }
                 guard rc == SQLITE_ROW else {
                     throw GalleryError.database(String(cString: sqlite3_errmsg(sqlite3_db_handle(raw))))
                 }
-                let id = sqlite3_column_int64(raw, 0)
-                guard sqlite3_column_bytes(raw, 2) == rowBytes, let blob = sqlite3_column_blob(raw, 2) else {
-                    throw GalleryError.corruptRow(
-                        table: "template", id: id,
-                        reason: "its vector has \(sqlite3_column_bytes(raw, 2)) bytes, expected \(rowBytes)")
-                }
-                matrix.appendRaw(blob, templateID: id, identityID: sqlite3_column_int64(raw, 1))
+                let id = sqlite3_column_int64(raw, 0), identityID = sqlite3_column_int64(raw, 1)
                 maxID = max(maxID, id)
+                let blob = sqlite3_column_blob(raw, 2)
+                if let reason = StoredRowCheck.problem(blob, byteCount: Int(sqlite3_column_bytes(raw, 2)), dim: matrix.dim) {
+                    damaged.append(DamagedTemplate(templateID: id, identityID: identityID, reason: reason))
+                } else {
+                    matrix.appendRaw(blob!, templateID: id, identityID: identityID)
+                }
             }
-            return maxID
+            return (maxID, damaged)
         }
     }
 
@@ -398,25 +427,42 @@ final class GalleryStore: Sendable {
     }
 
     /// Deletes an identity and (by cascade) its templates. `secure_delete` overwrites the
-    /// freed bytes, and a checkpoint moves that into the main file.
-    /// - Returns: the identity's row id.
-    func removeIdentity(_ key: String) throws -> Int64 {
-        let id: Int64 = try write { db in
+    /// freed bytes, and a checkpoint moves that into the main file. While another connection
+    /// holds a read transaction the checkpoint cannot finish (the old pages stay in the main
+    /// file); it is retried for `patience` seconds, then left to `close` or the next open.
+    /// - Returns: the identity's row id, its templates removed, and whether the erasure is pending.
+    func removeIdentity(_ key: String, patience: Double = 2) throws -> (id: Int64, templates: Int, erasurePending: Bool) {
+        let (id, templates): (Int64, Int) = try write { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM identity WHERE key = ?", arguments: [key]) else {
                 throw GalleryError.unknownIdentity(key)
             }
+            let templates = try Int.fetchOne(db, sql: "SELECT count(*) FROM template WHERE identity_id = ?", arguments: [id]) ?? 0
             try db.execute(sql: "DELETE FROM identity WHERE id = ?", arguments: [id])
-            return id
+            return (id, templates)
         }
-        try checkpoint()
-        return id
+        let deadline = Date().addingTimeInterval(patience)
+        var complete = try checkpoint()
+        while !complete, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            complete = try checkpoint()
+        }
+        return (id, templates, !complete)
     }
 
     /// Copies the WAL into the main file and truncates it, so deleted bytes leave the WAL too.
-    func checkpoint() throws {
-        guard !readOnly else { return }
-        try guarded {
-            try writer.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    /// - Returns: whether it completed (false while another connection reads an older snapshot).
+    /// It waits at most `waitMilliseconds` for readers, not the 10 s a write waits.
+    @discardableResult
+    func checkpoint(waitMilliseconds: Int = 100) throws -> Bool {
+        guard !readOnly else { return true }
+        return try guarded {
+            try writer.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA busy_timeout = \(waitMilliseconds)")
+                defer { try? db.execute(sql: "PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)") }
+                let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                let busy: Int = row?[0] ?? 1, log: Int = row?[1] ?? 0, done: Int = row?[2] ?? 0
+                return busy == 0 && done == log
+            }
         }
     }
 
@@ -482,18 +528,54 @@ final class GalleryStore: Sendable {
         }
     }
 
-    /// Calls `body` with every template (identity key, source, vector), in template-id order.
-    func forEachTemplate(_ body: (String, String?, [Float]) throws -> Void) throws {
+    /// Calls `body` with every sound template, in template-id order, and returns the templates
+    /// that failed `StoredRowCheck` (not passed to `body`).
+    func forEachTemplate(dim: Int, _ body: (StoredTemplate) throws -> Void) throws -> [DamagedTemplate] {
         try read { db in
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT i.key, t.source, t.vector FROM template t JOIN identity i ON i.id = t.identity_id ORDER BY t.id
+                SELECT i.key, t.source, t.vector, t.id, t.identity_id, t.content_sha256 FROM template t
+                JOIN identity i ON i.id = t.identity_id ORDER BY t.id
                 """)
+            var damaged: [DamagedTemplate] = []
             while let row = try rows.next() {
-                let blob: Data = row[2]
-                let vector = blob.withUnsafeBytes { raw in
-                    (0..<(blob.count / 4)).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
+                let blob: Data = (row[2] as Data?) ?? Data()
+                let problem = blob.withUnsafeBytes { StoredRowCheck.problem($0.baseAddress, byteCount: $0.count, dim: dim) }
+                if let problem {
+                    damaged.append(DamagedTemplate(templateID: row[3], identityID: row[4], reason: problem))
+                    continue
                 }
-                try body(row[0], row[1], vector)
+                let vector = blob.withUnsafeBytes { raw in
+                    (0..<dim).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
+                }
+                let hash: Data? = row[5]
+                try body(StoredTemplate(templateID: row[3], identity: row[0], source: row[1],
+                                        contentSHA256: hash.map { [UInt8]($0).hexString }, vector: vector))
+            }
+            return damaged
+        }
+    }
+
+    /// The messages of SQLite's integrity and foreign-key checks (empty when the file is sound).
+    func structuralProblems() throws -> [String] {
+        try read { db in
+            var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            for row in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") {
+                let table: String = row[0], rowid: Int64? = row[1], parent: String = row[2]
+                problems.append("row \(rowid.map(String.init) ?? "?") of table \(table) refers to a missing \(parent)")
+            }
+            return problems
+        }
+    }
+
+    /// Identity keys and display names that `IdentityName` would refuse today.
+    func badIdentityNames() throws -> [(key: String, problem: IdentityNameProblem)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT key, display_name FROM identity ORDER BY id").compactMap { row in
+                let key: String = row[0], name: String = row[1]
+                for text in [key, name] {
+                    if case .failure(let problem) = IdentityName.normalised(text) { return (key, problem) }
+                }
+                return nil
             }
         }
     }

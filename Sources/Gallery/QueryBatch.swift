@@ -1,6 +1,8 @@
 /// Validates and normalises vectors: the right dimension, finite, non-zero.
 enum VectorCheck {
-    /// Returns `vector / ‖vector‖`, or throws an error naming `row`.
+    /// Returns `vector / ‖vector‖`, or throws an error naming `row`. The norm and the
+    /// division are in Double: a vector of subnormal floats (1e-45, say) has a norm whose
+    /// reciprocal overflows Float, but each quotient is an ordinary number.
     static func unitVector(_ vector: [Float], dim: Int, row: Int) throws -> [Float] {
         guard vector.count == dim else { throw GalleryError.wrongDimension(row: row, expected: dim, got: vector.count) }
         var sumSquares: Double = 0
@@ -9,8 +11,8 @@ enum VectorCheck {
             sumSquares += Double(v) * Double(v)
         }
         guard sumSquares > 0, sumSquares.isFinite else { throw GalleryError.zeroVector(row: row) }
-        let scale = Float(1 / sumSquares.squareRoot())
-        return vector.map { $0 * scale }
+        let norm = sumSquares.squareRoot()
+        return vector.map { Float(Double($0) / norm) }
     }
 
     /// Checks and normalises `queries`, returning them as one row-major `Q × dim` buffer.

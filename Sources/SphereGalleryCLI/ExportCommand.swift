@@ -5,7 +5,12 @@ import Gallery
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write every template as JSON Lines {\"identity\", \"vector\", \"source\"} (or --npy + --labels).")
+        abstract: "Write every template as JSON Lines {\"identity\", \"vector\", \"source\", \"template\", \"content_sha256\"} (or --npy + --labels).",
+        discussion: """
+            Works on a damaged gallery: templates that fail the vector check are skipped, each
+            reported on standard error, and the exit status is 2. An existing output that is a
+            symlink, hard link, pipe or device is written in place, never replaced.
+            """)
 
     @OptionGroup var database: DatabaseOption
     @Option(help: "Output file (default: standard output).") var out: String?
@@ -20,27 +25,29 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let gallery = try Gallery.open(at: database.db, readOnly: true)
         defer { try? gallery.close() }
+        let skipped: [DamagedTemplate]
         if let npy, let labels {
             var rows: [[Float]] = [], names: [String] = []
-            try gallery.forEachTemplate { identity, _, vector in rows.append(vector); names.append(identity) }
+            skipped = try gallery.forEachTemplate { identity, _, vector in rows.append(vector); names.append(identity) }
             try VectorFiles.writeNPY(rows, dim: gallery.model.dim, to: npy)
-            try (names.map { $0 + "\n" }.joined()).write(toFile: labels, atomically: true, encoding: .utf8)
-            return
-        }
-        let handle: FileHandle
-        if let out {
-            guard FileManager.default.createFile(atPath: out, contents: nil) , let h = FileHandle(forWritingAtPath: out) else {
-                throw ValidationError("cannot write \(out)")
-            }
-            handle = h
+            try OutputFile.write(Data(names.map { $0 + "\n" }.joined().utf8), to: labels)
         } else {
-            handle = FileHandle.standardOutput
+            let file = try out.map { try OutputFile(path: $0) }
+            skipped = try gallery.forEachStoredTemplate { template in
+                var object: [String: Any] = ["identity": template.identity, "vector": template.vector.map { Double($0) },
+                                             "template": template.templateID]
+                if let source = template.source { object["source"] = source }
+                if let hash = template.contentSHA256 { object["content_sha256"] = hash }
+                let line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                    + Data("\n".utf8)
+                if let file { try file.write(line) } else { FileHandle.standardOutput.write(line) }
+            }
+            try file?.commit()
         }
-        try gallery.forEachTemplate { identity, source, vector in
-            var object: [String: Any] = ["identity": identity, "vector": vector.map { Double($0) }]
-            if let source { object["source"] = source }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            handle.write(data + Data("\n".utf8))
+        guard skipped.isEmpty else {
+            for template in skipped { printError("skipped template \(template.templateID): \(template.reason)") }
+            printError("exported every template but the \(skipped.count) damaged one(s) above.")
+            throw ExitCode(2)
         }
     }
 }

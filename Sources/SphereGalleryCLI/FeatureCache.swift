@@ -1,6 +1,7 @@
 import FaceDetection
 import FaceRecognition
 import Foundation
+import Gallery
 import Imaging
 
 /// Embeds images through the face pipeline once. With a cache folder, the vectors of a set of

@@ -1,6 +1,7 @@
 import Evaluation
 import FaceRecognition
 import Foundation
+import Gallery
 
 /// Failures reading the inputs of an experiment; each message says what to do.
 enum FeatureInputError: Error, CustomStringConvertible {

@@ -10,6 +10,8 @@ struct ImportCommand: ParsableCommand {
             Input: JSON Lines {"identity": NAME, "vector": [...], "source": PATH} (source optional), or
             --npy X.npy --labels LABELS.txt (one identity a line). Vectors are normalised to unit
             length. The same vector bytes (or source content) are stored once: re-importing is a no-op.
+            The whole input is checked before the first batch is written: if any line is bad,
+            each one is reported and nothing is stored (exit 1).
             """)
 
     @OptionGroup var database: DatabaseOption
@@ -30,22 +32,37 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let items = try vectors.map(VectorFiles.readJSONLines) ?? VectorFiles.readNPYWithLabels(npy!, labels: labels)
-        for (row, item) in items.enumerated() where item.identity?.isEmpty ?? true {
-            throw ValidationError("vector \(row) has no identity; every imported vector needs one.")
-        }
+        let input = vectors ?? npy!
+        let items = try vectors.map { try VectorFiles.readJSONLines($0) } ?? VectorFiles.readNPYWithLabels(npy!, labels: labels)
         let gallery = try Gallery.open(at: database.db)
+        warnAboutDamage(gallery)
+        let templates = items.map { NewTemplate(identity: $0.identity ?? "", vector: $0.vector, source: $0.source) }
+        let problems = gallery.validate(templates)
+        guard problems.isEmpty else {
+            for problem in problems.prefix(100) {
+                let line = problem.row.map { items[$0].line } ?? 0
+                let place = vectors == nil ? "\(input) row \(line)" : "\(input):\(line)"
+                printError("\(place): \(problem.rowlessDescription)")
+            }
+            if problems.count > 100 { printError("… and \(problems.count - 100) more.") }
+            try? gallery.close()
+            printError("\(problems.count) of \(items.count) vectors are bad; nothing was stored. Fix them and run the import again.")
+            throw ExitCode.failure
+        }
         let progress = Progress(total: items.count, label: "vectors", quiet: output.json)
         var added = 0, present = 0
-        for start in stride(from: 0, to: items.count, by: batch) {
-            let slice = items[start..<min(start + batch, items.count)]
-            let batchItems = slice.map { NewTemplate(identity: $0.identity!, vector: $0.vector, source: $0.source) }
+        for start in stride(from: 0, to: templates.count, by: batch) {
+            let slice = Array(templates[start..<min(start + batch, templates.count)])
             do {
-                for outcome in try gallery.add(batchItems) {
+                for outcome in try gallery.add(slice) {
                     if case .added = outcome { added += 1 } else { present += 1 }
                 }
-            } catch let error as GalleryError {
-                throw error.shiftingRows(by: start)
+            } catch {
+                progress.finish()
+                printError("\(error)")
+                printError("stored the first \(start) of \(items.count) vectors (\(added) new) before the failure; "
+                           + "running the same import again completes it (stored vectors are skipped).")
+                throw ExitCode.failure
             }
             progress.advance(by: slice.count)
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaceRecognition
 import Gallery
 
 struct InitCommand: ParsableCommand {
@@ -14,13 +15,19 @@ struct InitCommand: ParsableCommand {
     var threshold: Float?
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if let threshold {
+            do { try Gallery.validateThreshold(threshold) } catch { throw ValidationError("\(error)") }
+        }
+    }
+
     func run() throws {
         let gallery = try Gallery.create(at: database.db, model: EmbeddingModelInfo(name: model, dim: dim))
         if let threshold { try gallery.setThreshold(threshold) }
         let stats = try gallery.stats()
         try gallery.close()
         if output.json {
-            printJSON(statsJSON(stats))
+            printLine(GallerySummary(stats))
         } else {
             print("created \(database.db): model \(model), \(dim)-d")
         }

@@ -9,6 +9,7 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let gallery = try Gallery.open(at: database.db, readOnly: true)
+        warnAboutDamage(gallery)
         let identities = try gallery.identities()
         try gallery.close()
         if output.json {

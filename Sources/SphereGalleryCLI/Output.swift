@@ -11,37 +11,14 @@ func printJSON(_ object: Any) {
 }
 
 /// Rounds for display and JSON (6 significant decimals are plenty for cosines).
-func rounded(_ value: Float, _ places: Int = 6) -> Double {
-    let scale = pow(10, Double(places))
-    return (Double(value) * scale).rounded() / scale
-}
-
-/// The identify shape: `{"query": N, "decision": …, "candidates": [{"identity", "cosine", "angle"}]}`.
-func searchResultJSON(_ result: SearchResult, query: Int) -> [String: Any] {
-    [
-        "query": query,
-        "decision": result.decision,
-        "candidates": result.candidates.map {
-            ["identity": $0.identity, "cosine": rounded($0.cosine), "angle": rounded($0.angle, 3)] as [String: Any]
-        },
-    ]
-}
-
-func statsJSON(_ stats: GalleryStats) -> [String: Any] {
-    var object: [String: Any] = [
-        "model": stats.model, "dim": stats.dim, "identities": stats.identities, "templates": stats.templates,
-        "file_bytes": stats.fileBytes, "memory_bytes": stats.memoryBytes, "storage": stats.storage,
-    ]
-    object["threshold"] = stats.threshold.map { rounded($0) } ?? NSNull()
-    return object
-}
+func rounded(_ value: Float, _ places: Int = 6) -> Double { Rounding.value(value, places) }
 
 /// A plain text table with aligned columns.
 func printTable(_ header: [String], _ rows: [[String]]) {
     var widths = header.map(\.count)
-    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], displayText(cell).count) } }
     func line(_ cells: [String]) -> String {
-        cells.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+        cells.enumerated().map { i, cell in displayText(cell).padding(toLength: widths[i], withPad: " ", startingAt: 0) }
             .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
     }
     print(line(header))
@@ -58,4 +35,19 @@ func printError(_ message: String) {
 func printLine<T: Encodable>(_ value: T) {
     guard let line = try? ResultEncoding.line(value) else { return }
     print(line)
+}
+
+/// `text` safe to print in a terminal table: control and bidirectional-control characters
+/// (which could move the cursor or reorder the line) are shown as `\u{XXXX}` escapes.
+func displayText(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: IdentityName.needsEscaping) else { return text }
+    var out = ""
+    for scalar in text.unicodeScalars {
+        if IdentityName.needsEscaping(scalar) {
+            out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+        } else {
+            out.unicodeScalars.append(scalar)
+        }
+    }
+    return out
 }

@@ -11,6 +11,7 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let gallery = try Gallery.open(at: database.db, readOnly: true)
+        warnAboutDamage(gallery)
         let (summary, templates) = try gallery.identity(identity)
         try gallery.close()
         if output.json {
@@ -24,7 +25,7 @@ struct ShowCommand: ParsableCommand {
                 },
             ])
         } else {
-            print("\(summary.key) (\(summary.displayName)), created \(summary.created), \(templates.count) templates")
+            print("\(displayText(summary.key)) (\(displayText(summary.displayName))), created \(summary.created), \(templates.count) templates")
             printTable(["template", "source", "sha256", "score", "created"], templates.map {
                 [String($0.id), $0.source ?? "-", String(($0.contentSHA256 ?? "-").prefix(16)),
                  $0.detectorScore.map { String(format: "%.3f", $0) } ?? "-", $0.created]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaceRecognition
 import Gallery
 
 struct StatsCommand: ParsableCommand {
@@ -10,10 +11,11 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         let gallery = try Gallery.open(at: database.db, readOnly: true, storage: storage.storage)
+        warnAboutDamage(gallery)
         let stats = try gallery.stats()
         try gallery.close()
         if output.json {
-            printJSON(statsJSON(stats))
+            printLine(GallerySummary(stats))
         } else {
             let vectorBytes = Double(stats.templates * stats.dim * 4)
             printFields([

@@ -10,6 +10,12 @@ struct ThresholdCommand: ParsableCommand {
     @Flag(help: "Remove the stored threshold (the model's default, if any, applies).") var clear = false
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if let set {
+            do { try Gallery.validateThreshold(set) } catch { throw ValidationError("\(error)") }
+        }
+    }
+
     func run() throws {
         let gallery = try Gallery.open(at: database.db, readOnly: set == nil && !clear)
         if clear { try gallery.setThreshold(nil) } else if let set { try gallery.setThreshold(set) }

@@ -32,7 +32,7 @@ enum CLI {
 
     /// Runs to completion and captures both streams.
     @discardableResult
-    static func run(_ arguments: [String]) throws -> Output {
+    static func run(_ arguments: [String], executable: URL = CLI.executable) throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

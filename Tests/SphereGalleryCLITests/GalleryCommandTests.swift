@@ -43,6 +43,9 @@ import Testing
         let exported = try CLI.run(["export", "--db", db]).json
         #expect(exported.count == 98)
         #expect(exported.allSatisfy { ($0["vector"] as? [Double])?.count == 64 })
+        // Each row names its template and content hash: unique, and a hash is 64 hex digits.
+        #expect(Set(exported.compactMap { $0["template"] as? Int }).count == 98)
+        #expect(exported.allSatisfy { ($0["content_sha256"] as? String)?.count == 64 })
         #expect(try CLI.run(["show", "--db", db, "person_00003"]).status != 0)
     }
 
@@ -55,7 +58,7 @@ import Testing
             .write(toFile: bad, atomically: true, encoding: .utf8)
         let wrong = try CLI.run(["import", "--db", db, bad])
         #expect(wrong.status != 0)
-        #expect(wrong.stderr.contains("vector 1 has 2 values"))
+        #expect(wrong.stderr.contains("bad.jsonl:2: the vector has 2 values"))
         #expect(try CLI.run(["stats", "--db", db, "--json"]).json.first?["templates"] as? Int == 0)
 
         try "{\"identity\": \"a\", \"vector\": [1, true, 0]}\n".write(toFile: bad, atomically: true, encoding: .utf8)
