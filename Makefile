@@ -7,11 +7,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
-<<<<<<< HEAD
-.PHONY: deps models build test test-swift test-tools test-serve bench-serve demo bench bench-search bench-models schema clean experiments plots toy-experiment
-=======
-.PHONY: example deps models build test test-swift test-tools test-fuzz fuzz demo bench bench-search bench-models schema clean experiments plots toy-experiment fixtures
->>>>>>> main
+.PHONY: example deps models build test test-swift test-tools test-fuzz fuzz test-serve bench-serve demo bench bench-search bench-models schema clean experiments plots toy-experiment fixtures
 
 ## deps: the Debian packages the package links against (a no-op when present)
 deps:
@@ -36,17 +32,13 @@ build: deps
 schema:
 	$(PYTHON) Tools/generate_schema_swift.py
 
-<<<<<<< HEAD
-## test: everything — the Python tools' tests, then the Swift test suite (release build)
-test: deps models test-tools test-swift test-serve
-=======
 ## test: everything — the Python tools' tests, the Swift test suite (release build), a short fuzz
 ## run; the last line is both runners' own counts, "N passed, N failed, N skipped"
 ## (Tools/test_summary.py). With the shared data present (../shared or SPHERE_GALLERY_SHARED) and
 ## the models fetched, a skipped test fails the run: only a user's clone without them may skip.
 SHARED_DATA := $(or $(SPHERE_GALLERY_SHARED),../shared)
-test: deps models test-tools test-swift test-fuzz
-	@$(PYTHON) Tools/test_summary.py .build/test-tools.log .build/test-swift*.xml \
+test: deps models test-tools test-swift test-fuzz test-serve
+	@$(PYTHON) Tools/test_summary.py .build/test-tools.log .build/test-swift*.xml .build/test-serve.log \
 	  $(if $(wildcard $(SHARED_DATA)/data/lfw/pairs.txt),--no-skips)
 
 ## fuzz: libFuzzer over the image decoders and the vector/labels readers, FUZZ_SECONDS each
@@ -57,7 +49,6 @@ fuzz: deps
 ## test-fuzz: the same fuzzers for 20 s each (part of `make test`)
 test-fuzz: deps
 	Tools/fuzz.sh 20
->>>>>>> main
 
 test-tools:
 	@$(PYTHON) -c "import numpy" 2>/dev/null || $(PYTHON) -m pip install -q numpy
@@ -162,7 +153,10 @@ fixtures: .venv-fixtures/ok
 SERVE_VENV := .venv-serve
 test-serve: build models $(SERVE_VENV)/ok
 	@$(MAKE) --no-print-directory deps APT_PACKAGES="chromium chromium-driver openssl"
-	$(SERVE_VENV)/bin/python -m unittest discover -s Tools/serve_tests -t Tools/serve_tests -v
+	@mkdir -p .build; status=0; $(SERVE_VENV)/bin/python -m unittest discover -v -s Tools/serve_tests -t Tools/serve_tests \
+	  > .build/test-serve.log 2>&1 || status=$$?; \
+	  if [ $$status != 0 ]; then cat .build/test-serve.log; fi; \
+	  echo "Service (unittest):"; $(PYTHON) Tools/test_summary.py .build/test-serve.log --status $$status
 
 $(SERVE_VENV)/ok:
 	$(PYTHON) -m venv $(SERVE_VENV)
@@ -182,8 +176,4 @@ bench-serve: build models .venv-fr/ok
 	touch $@
 
 clean:
-<<<<<<< HEAD
-	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib .venv-plot $(SERVE_VENV) .venv-fr
-=======
-	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib .venv-plot .venv-fixtures
->>>>>>> main
+	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib .venv-plot .venv-fixtures $(SERVE_VENV) .venv-fr
