@@ -51,6 +51,13 @@ struct IdentityPage: Codable, Sendable {
     let identities: [IdentityListItem]
     /// Pass as `after` for the next page; null on the last one.
     let next: String?
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(identities, forKey: .identities)
+        try c.encode(next, forKey: .next)  // null on the last page, never absent
+    }
+    enum CodingKeys: String, CodingKey { case identities, next }
 }
 
 struct TemplateBody: Codable, Sendable {

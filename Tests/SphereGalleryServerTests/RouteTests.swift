@@ -99,6 +99,9 @@ import Testing
                                           json: Vectors(vectors: [[0, 0, 1, 1]]))
             #expect(r.object["identity"] as? String == "Zoë Smith")
             #expect(try await client.send(.get, "/v1/identities/Zo%C3%AB%20Smith", key: fixture.identify).status == .ok)
+            // 200 code points that are far fewer characters: past the documented maxLength.
+            let combining = String(repeating: "e\u{301}", count: 101).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed)!
+            #expect(try await client.send(.get, "/v1/identities/\(combining)", key: fixture.identify).status == .badRequest)
         }
     }
 

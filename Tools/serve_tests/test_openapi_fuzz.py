@@ -6,10 +6,11 @@ import sys
 import tempfile
 import unittest
 
-from _server import LFW, Server, create_key, face_gallery, lfw_people
+from _server import LFW, ROOT, Server, create_key, face_gallery, lfw_people
 
 SCHEMATHESIS = os.path.join(os.path.dirname(sys.executable), "schemathesis")
 MAX_TIME = os.environ.get("SERVE_FUZZ_SECONDS", "150")
+ARTEFACTS = os.environ.get("SERVE_ARTEFACTS", str(ROOT / ".build" / "serve-artefacts"))
 
 
 @unittest.skipUnless(LFW.exists(), "needs LFW in ../shared/data/lfw")
@@ -30,6 +31,9 @@ class OpenAPIFuzzTests(unittest.TestCase):
                      "--workers", "2", "--request-timeout", "60", "--seed", "1", "--no-color"],
                     capture_output=True, text=True, timeout=int(MAX_TIME) + 300,
                     env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
+                os.makedirs(ARTEFACTS, exist_ok=True)
+                with open(os.path.join(ARTEFACTS, "schemathesis.txt"), "w") as f:
+                    f.write(result.stdout + result.stderr + "\n--- server log ---\n" + server.output())
                 report = result.stdout[-6000:] + result.stderr[-2000:]
                 self.assertEqual(result.returncode, 0, report)
                 self.assertEqual(server.stop(), 0)

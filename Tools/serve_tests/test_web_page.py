@@ -66,6 +66,7 @@ class WebPageTests(unittest.TestCase):
                 b.find_element(By.ID, "enrol-files").send_keys("\n".join(newcomer_files[:3]))
                 b.find_element(By.CSS_SELECTOR, "#enrol-form button").click()
                 self.wait.until(lambda _: "3 of 3 photo(s) enrolled" in self.text("enrol-status"))
+                self.wait.until(lambda _: "3 people" in self.text("gallery-info"))
 
                 # Identify the newcomer's fourth photo: a box is drawn and the name shown.
                 b.find_element(By.ID, "identify-file").send_keys(newcomer_files[3])
