@@ -30,7 +30,7 @@ class OpenAPIFuzzTests(unittest.TestCase):
                      "--phases", "examples,coverage,fuzzing", "--max-examples", "25", "--max-time", MAX_TIME,
                      "--workers", "2", "--request-timeout", "60", "--seed", "1", "--no-color"],
                     capture_output=True, text=True, timeout=int(MAX_TIME) + 300,
-                    env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
+                    env={**os.environ, "SCHEMATHESIS_HOOKS": ""}, cwd=tempfile.gettempdir())
                 os.makedirs(ARTEFACTS, exist_ok=True)
                 with open(os.path.join(ARTEFACTS, "schemathesis.txt"), "w") as f:
                     f.write(result.stdout + result.stderr + "\n--- server log ---\n" + server.output())
