@@ -7,7 +7,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
-.PHONY: example deps models build test test-swift test-tools test-fuzz fuzz test-serve bench-serve demo bench bench-search bench-models schema clean experiments plots toy-experiment fixtures
+.PHONY: example deps models build test test-swift test-tools test-fuzz fuzz test-serve bench-serve demo bench bench-search bench-models bench-photo schema clean experiments plots toy-experiment fixtures
 
 ## deps: the Debian packages the package links against (a no-op when present)
 deps:
@@ -133,6 +133,11 @@ toy-experiment: build models .venv-plot/ok
 	  tail -1 $(TOY)/m$$m.log > $(TOY)/m$$m.summary.json; cat $(TOY)/m$$m.summary.json; \
 	done
 	.venv-plot/bin/python Tools/plot_toy_experiment.py --dir $(TOY) --out docs/toy_experiment.png
+
+## bench-photo: 12 and 24 MP JPEGs, detect + embed at full resolution and per detection size (time, CPU, peak RSS, smallest face found)
+bench-photo: build models
+	swift build -c release --product sphere-gallery-bench
+	.build/release/sphere-gallery-bench photo --lfw $(LFW)/images $(BENCH_PHOTO_ARGS)
 
 ## fixtures: rewrite Tests/ImagingTests/Fixtures (every image format) from one LFW photo with Pillow + pillow-heif
 fixtures: .venv-fixtures/ok
