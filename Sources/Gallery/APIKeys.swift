@@ -114,7 +114,7 @@ extension Gallery {
                              arguments: [prefix])
         }
         let digest = SHA256.hash(Array(presented.utf8))
-        guard let row, let stored: Data = row[2],
+        guard let row, let stored = row[2] as Data?,
               KeyFormat.constantTimeEqual(digest, Array(stored)),
               let scope = KeyScope(rawValue: row[1]) else { return nil }
         return AuthenticatedKey(name: row[0], scope: scope)

@@ -19,7 +19,7 @@ struct AuditCommand: ParsableCommand {
         if output.json {
             for e in entries {
                 printJSON(["id": e.id, "time": e.time, "key": e.keyName, "action": e.action,
-                           "identity": e.identity as Any? ?? NSNull(), "detail": e.detail as Any? ?? NSNull()])
+                           "identity": e.identity.map { $0 as Any } ?? NSNull(), "detail": e.detail.map { $0 as Any } ?? NSNull()])
             }
         } else {
             printTable(["time", "key", "action", "identity", "detail"],

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Gallery
 
 extension KeyScope: ExpressibleByArgument {}
@@ -37,7 +38,7 @@ struct KeysCommand: ParsableCommand {
             if output.json {
                 for k in keys {
                     printJSON(["name": k.name, "scope": k.scope.rawValue, "prefix": k.prefix, "created": k.created,
-                               "revoked": k.revoked as Any? ?? NSNull()])
+                               "revoked": k.revoked.map { $0 as Any } ?? NSNull()])
                 }
             } else {
                 printTable(["name", "scope", "prefix", "created", "revoked"],
@@ -59,5 +60,3 @@ struct KeysCommand: ParsableCommand {
         }
     }
 }
-
-import Foundation

@@ -26,6 +26,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most vectors or faces in one batch.") var maxBatch = 256
     @Option(help: "Most vectors or faces queued; beyond it requests get 503 with Retry-After.") var queueLimit = 4096
     @OptionGroup var storage: StorageOption
+    @Option(help: "The gallery's model again (dlib-resnet:PATH, sphere20a:PATH) when its weights moved.") var model: String?
 
     func run() throws {
         var configuration = ServerConfiguration(galleryPath: database.db)
@@ -40,12 +41,13 @@ struct ServeCommand: ParsableCommand {
             enabled: coalesce, window: .microseconds(Int64(max(0, coalesceWindowMs) * 1000)),
             maxBatch: maxBatch, queueLimit: queueLimit)
         configuration.storage = storage.storage
+        configuration.model = model
         guard FileManager.default.fileExists(atPath: database.db) else { throw GalleryError.missing(path: database.db) }
-        let server = try GalleryServer(configuration: configuration)
+        let server = try GalleryServer(configuration: configuration) { printError("sphere-gallery: \($0)") }
         let scheme = tlsCert == nil ? "http" : "https"
-        let host = self.host
+        let host = self.host, path = database.db
         try server.runBlocking { port in
-            printError("sphere-gallery serving \(scheme)://\(host):\(port)/ (gallery \(configuration.galleryPath))")
+            printError("sphere-gallery serving \(scheme)://\(host):\(port)/ (gallery \(path))")
         }
     }
 }

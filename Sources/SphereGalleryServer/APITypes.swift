@@ -1,3 +1,4 @@
+import FaceRecognition
 import Foundation
 import Gallery
 
@@ -11,21 +12,8 @@ struct VectorQueryBody: Decodable {
     enum CodingKeys: String, CodingKey { case vectors, topK = "top_k", threshold }
 }
 
-struct CandidateBody: Codable, Sendable, Equatable {
-    let identity: String
-    let cosine: Float
-    let angle: Float
-}
-
-/// One query's answer: the open-set decision and the nearest identities.
-struct VectorAnswer: Codable, Sendable, Equatable {
-    let query: Int
-    let decision: String
-    let candidates: [CandidateBody]
-}
-
-struct VectorAnswers: Codable, Sendable {
-    let results: [VectorAnswer]
+struct VectorAnswers: Encodable, Sendable {
+    let results: [VectorIdentification]
 }
 
 /// `POST /v1/identities/{identity}/faces` with JSON.
@@ -63,6 +51,13 @@ struct IdentityPage: Codable, Sendable {
     let identities: [IdentityListItem]
     /// Pass as `after` for the next page; null on the last one.
     let next: String?
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(identities, forKey: .identities)
+        try c.encode(next, forKey: .next)  // null on the last page, never absent
+    }
+    enum CodingKeys: String, CodingKey { case identities, next }
 }
 
 struct TemplateBody: Codable, Sendable {
@@ -113,6 +108,17 @@ struct GalleryBody: Codable, Sendable {
 
 struct ThresholdBody: Codable, Sendable {
     let threshold: Float?
+
+    init(threshold: Float?) { self.threshold = threshold }
+
+    /// `threshold` must be present: a number, or null to clear it.
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard c.contains(.threshold) else {
+            throw DecodingError.keyNotFound(CodingKeys.threshold, .init(codingPath: [], debugDescription: "threshold is required"))
+        }
+        threshold = try c.decodeNil(forKey: .threshold) ? nil : c.decode(Float.self, forKey: .threshold)
+    }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

@@ -115,10 +115,10 @@ final class BatchCoalescer<Item: Sendable, Output: Sendable>: @unchecked Sendabl
         let window = Double(settings.window.components.attoseconds) / 1e18 + Double(settings.window.components.seconds)
         while let batch = nextBatch(window: window) {
             let outputs = process(batch.map(\.item))
+            release(batch.reduce(0) { $0 + $1.cost })
             for (i, entry) in batch.enumerated() {
                 entry.once.resume(with: i < outputs.count ? outputs[i] : .failure(Problem.unavailable("the batch ended early; retry.")))
             }
-            release(batch.reduce(0) { $0 + $1.cost })
         }
     }
 

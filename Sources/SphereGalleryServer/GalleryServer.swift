@@ -1,6 +1,8 @@
+import FaceRecognition
 import Foundation
 import Gallery
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import Synchronization
@@ -11,18 +13,39 @@ final class ServerCore: Sendable {
     let state = ServiceState()
     let metrics = Metrics()
 
-    init(configuration: ServerConfiguration) { self.configuration = configuration }
+    /// Where load problems are reported (standard error for the command line).
+    let onNotice: @Sendable (String) -> Void
+
+    init(configuration: ServerConfiguration, onNotice: @escaping @Sendable (String) -> Void) {
+        self.configuration = configuration
+        self.onNotice = onNotice
+    }
 
     var isReady: Bool { if case .ready = state.current { true } else { false } }
 
-    /// Opens the gallery (and the models it was enrolled with) and makes the routes ready.
+    /// Opens the gallery and the face pipeline its model record describes, and makes the
+    /// routes ready. A gallery whose model has no pipeline here (vectors of another model)
+    /// is served without the photo routes, which then say why.
     func load() {
         do {
-            let gallery = try Gallery.open(at: configuration.galleryPath, storage: configuration.storage)
+            let gallery: Gallery
+            var faces: FaceService?
+            var unavailable: String?
+            do {
+                let recognizer = try FaceRecognizer.open(gallery: configuration.galleryPath, model: configuration.model,
+                                                         storage: configuration.storage)
+                gallery = recognizer.gallery
+                faces = FaceService(recognizer: recognizer, settings: configuration.coalescing, metrics: metrics)
+            } catch {
+                unavailable = "\(error)"
+                gallery = try Gallery.open(at: configuration.galleryPath, storage: configuration.storage)
+            }
             let vectors = VectorIdentifier(gallery: gallery, settings: configuration.coalescing, metrics: metrics)
-            state.set(.ready(Backend(gallery: gallery, vectors: vectors)))
+            state.set(.ready(Backend(gallery: gallery, vectors: vectors, faces: faces, facesUnavailable: unavailable)))
+            if let unavailable { onNotice("photo routes off: \(unavailable)") }
         } catch {
             state.set(.failed("\(error)"))
+            onNotice("cannot serve \(configuration.galleryPath): \(error)")
         }
     }
 
@@ -30,6 +53,7 @@ final class ServerCore: Sendable {
     func shutdown() {
         guard case .ready(let backend) = state.current else { return }
         backend.vectors.coalescer.stop()
+        backend.faces?.coalescer.stop()
         try? backend.gallery.close()
     }
 }
@@ -38,9 +62,10 @@ final class ServerCore: Sendable {
 public struct GalleryServer: Sendable {
     let core: ServerCore
 
-    public init(configuration: ServerConfiguration) throws {
+    /// - Parameter onNotice: told when the gallery or models cannot be loaded.
+    public init(configuration: ServerConfiguration, onNotice: @escaping @Sendable (String) -> Void = { _ in }) throws {
         try configuration.validate()
-        core = ServerCore(configuration: configuration)
+        core = ServerCore(configuration: configuration, onNotice: onNotice)
     }
 
     /// The router with every route and middleware (also what the tests drive).
@@ -55,6 +80,7 @@ public struct GalleryServer: Sendable {
         let admin = router.group().add(middleware: KeyMiddleware(required: .admin, state: core.state))
         IdentifyRoutes.add(to: identify, server: core)
         IdentityRoutes.add(reading: identify, writing: enrol, server: core)
+        PhotoRoutes.add(to: identify, server: core)
         GalleryRoutes.add(reading: identify, admin: admin, server: core)
         return router
     }
@@ -65,11 +91,13 @@ public struct GalleryServer: Sendable {
         let configuration = core.configuration
         var logger = Logger(label: "sphere-gallery")
         logger.logLevel = .notice
+        // A connection silent for the request time limit is closed (slow or stalled uploads).
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.requestTimeout.rounded(.up)))))
         let server: HTTPServerBuilder
         if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
-            server = try .tls(.http1(), tlsConfiguration: Self.tls(certificate: certificate, key: key))
+            server = try .tls(http1, tlsConfiguration: Self.tls(certificate: certificate, key: key))
         } else {
-            server = .http1()
+            server = http1
         }
         let core = self.core
         return Application(
@@ -107,13 +135,16 @@ extension GalleryServer {
     /// `run` for a synchronous caller (the command line): blocks this thread until the
     /// server has stopped, and rethrows what stopped it.
     public func runBlocking(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
-        let done = DispatchSemaphore(value: 0)
-        let outcome = Mutex<Result<Void, any Error>>(.success(()))
-        Task.detached {
-            do { try await run(onRunning: onRunning) } catch { outcome.withLock { $0 = .failure(error) } }
-            done.signal()
+        final class Outcome: Sendable {
+            let error = Mutex<(any Error)?>(nil)
+            let done = DispatchSemaphore(value: 0)
         }
-        done.wait()
-        try outcome.withLock { $0 }.get()
+        let outcome = Outcome()
+        Task.detached {
+            do { try await run(onRunning: onRunning) } catch { outcome.error.withLock { $0 = error } }
+            outcome.done.signal()
+        }
+        outcome.done.wait()
+        if let error = outcome.error.withLock({ $0 }) { throw error }
     }
 }

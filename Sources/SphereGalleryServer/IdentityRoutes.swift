@@ -42,9 +42,16 @@ enum IdentityRoutes {
         writing.post("/v1/identities/{identity}/faces") { request, context in
             let backend = try server.state.ready()
             let key = try Validation.identity(context.parameters.get("identity"))
+            guard key != "unknown" else {
+                throw Problem.badRequest("\"unknown\" is the decision for faces of nobody enrolled; choose another identity name.")
+            }
             let contentType = request.headers[.contentType]?.lowercased() ?? ""
+            if contentType.hasPrefix("multipart/form-data") {
+                return try await enrolImages(request, context: context, identity: key, backend: backend, server: server)
+            }
             guard contentType.hasPrefix("application/json") else {
-                throw Problem(status: .unsupportedMediaType, detail: "send the vectors as application/json.")
+                throw Problem(status: .unsupportedMediaType,
+                              detail: "send photos as multipart/form-data (fields `image`) or vectors as application/json.")
             }
             let body = try await Respond.decode(EnrolVectorsBody.self, from: request, limit: server.configuration.bodyLimit)
             try Validation.vectors(body.vectors, dim: backend.gallery.model.dim)
@@ -64,5 +71,20 @@ enum IdentityRoutes {
                 }
             }))
         }
+    }
+
+    /// The multipart branch of enrolment: the largest face of each `image` part.
+    static func enrolImages(_ request: Request, context: ServiceContext, identity: String, backend: Backend,
+                            server: ServerCore) async throws -> Response {
+        let faces = try backend.faceService()
+        let body = try await Respond.body(request, limit: server.configuration.bodyLimit)
+        let images = try FormData.parts(of: body, contentType: request.headers[.contentType]).filter { $0.name == "image" }
+        guard !images.isEmpty, images.count <= 100 else {
+            throw Problem.badRequest("send 1…100 photos as multipart fields named `image`, not \(images.count).")
+        }
+        let reports = try await faces.enrol(images, identity: identity, actor: context.actor, deadline: context.deadline)
+        return try Respond.json(EnrolmentBody(identity: identity, results: reports.map {
+            EnrolmentResultBody(file: $0.file, outcome: $0.outcome.rawValue, template: $0.template, detail: $0.detail)
+        }))
     }
 }

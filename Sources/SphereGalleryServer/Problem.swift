@@ -1,3 +1,4 @@
+import FaceRecognition
 import Foundation
 import Gallery
 import Hummingbird
@@ -24,17 +25,6 @@ struct Problem: Error, HTTPResponseError, CustomStringConvertible {
         Problem(status: .serviceUnavailable, detail: detail, headers: [.retryAfter: String(retryAfter)])
     }
 
-    /// A gallery error as the client's problem (400, 404) or the server's (500, 503).
-    init(_ error: GalleryError) {
-        switch error {
-        case .unknownIdentity: self.init(status: .notFound, detail: error.description)
-        case .wrongDimension, .nonFinite, .zeroVector, .emptyIdentity, .badContentHash, .invalidArgument, .modelMismatch:
-            self.init(status: .badRequest, detail: error.description)
-        case .readOnly: self.init(status: .serviceUnavailable, detail: error.description, headers: [.retryAfter: "60"])
-        default: self.init(status: .internalServerError, detail: error.description)
-        }
-    }
-
     func response(from request: Request, context: some RequestContext) throws -> Response {
         response()
     }
@@ -49,6 +39,19 @@ struct Problem: Error, HTTPResponseError, CustomStringConvertible {
     }
 }
 
+extension Problem {
+    /// A gallery error as the client's problem (400, 404) or the server's (500, 503).
+    init(_ error: GalleryError) {
+        switch error {
+        case .unknownIdentity: self.init(status: .notFound, detail: error.description)
+        case .wrongDimension, .nonFinite, .zeroVector, .emptyIdentity, .badContentHash, .invalidArgument, .modelMismatch:
+            self.init(status: .badRequest, detail: error.description)
+        case .readOnly: self.init(status: .serviceUnavailable, detail: error.description, headers: [.retryAfter: "60"])
+        default: self.init(status: .internalServerError, detail: error.description)
+        }
+    }
+}
+
 /// Turns every error a route or the router throws into a problem response, so clients
 /// always get the same error shape: our `Problem`s, Hummingbird's `HTTPError`s (404, 413, …)
 /// and anything unexpected (500, with the message logged, not sent).
@@ -60,6 +63,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem.response()
         } catch let error as GalleryError {
             return Problem(error).response()
+        } catch let error as FaceRecognitionError {
+            if case .unusableImage = error { return Problem.badRequest(error.description).response() }
+            context.logger.error("\(request.method) \(request.uri.path): \(error)")
+            return Problem(status: .internalServerError, detail: error.description).response()
         } catch let error as HTTPError {
             let detail = error.body ?? (error.status == .notFound
                 ? "no route \(request.method) \(request.uri.path); see /openapi.yaml." : error.status.reasonPhrase)

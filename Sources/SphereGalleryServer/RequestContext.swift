@@ -24,7 +24,7 @@ struct DeadlineMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: ServiceContext, next: (Request, ServiceContext) async throws -> Response) async throws -> Response {
         var context = context
-        context.deadline = .now + .milliseconds(Int64(seconds * 1000))
+        context.deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
         return try await next(request, context)
     }
 }

@@ -20,8 +20,8 @@ public struct ServerConfiguration: Sendable {
     public var coalescing = CoalescingSettings()
     /// How the in-memory matrix holds values.
     public var storage: VectorStorage = .float32
-    /// The embedding model's weights file, when not the cached default.
-    public var weights: String?
+    /// The model again (`dlib-resnet:PATH`, …) when the gallery's weights are not where they were.
+    public var model: String?
 
     public init(galleryPath: String) { self.galleryPath = galleryPath }
 

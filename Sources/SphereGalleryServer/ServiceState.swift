@@ -1,10 +1,23 @@
 import Gallery
 import Synchronization
 
-/// What the routes work with once loading is done: the gallery and its batching front.
+/// What the routes work with once loading is done: the gallery, its batching fronts and,
+/// when the gallery's model has a face pipeline here, the photo routes' service.
 struct Backend: Sendable {
     let gallery: Gallery
     let vectors: VectorIdentifier
+    let faces: FaceService?
+    /// Why there is no face service (a gallery of vectors from another model, weights missing).
+    let facesUnavailable: String?
+
+    /// The face service, or a 503 problem saying why this gallery has none.
+    func faceService() throws -> FaceService {
+        guard let faces else {
+            throw Problem.unavailable("photo routes are off for this gallery: \(facesUnavailable ?? "no face pipeline"). The vector routes work.",
+                                      retryAfter: 3600)
+        }
+        return faces
+    }
 }
 
 /// Loading → ready (or failed): the server answers from its first second, `/readyz` and the

@@ -2,9 +2,10 @@ import Gallery
 
 /// Checks of request values that the gallery would otherwise reject with less context.
 enum Validation {
-    /// An identity key from the path: 1…200 characters, no control characters.
+    /// An identity key from the path: 1…200 Unicode code points (as JSON Schema's maxLength
+    /// counts them, not grapheme clusters), no control characters.
     static func identity(_ raw: String?) throws -> String {
-        guard let raw, let key = raw.removingPercentEncoding, !key.isEmpty, key.count <= 200,
+        guard let raw, let key = raw.removingPercentEncoding, !key.isEmpty, key.unicodeScalars.count <= 200,
               !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw Problem.badRequest("an identity is 1…200 characters without control characters.")
         }

@@ -1,3 +1,4 @@
+import FaceRecognition
 import Gallery
 
 /// Vector identification with concurrent requests coalesced into one gallery search.
@@ -9,7 +10,7 @@ final class VectorIdentifier: Sendable {
         let threshold: Float?
     }
 
-    let coalescer: BatchCoalescer<Query, [VectorAnswer]>
+    let coalescer: BatchCoalescer<Query, [VectorIdentification]>
 
     init(gallery: Gallery, settings: CoalescingSettings, metrics: Metrics) {
         coalescer = BatchCoalescer(name: "search", settings: settings) { queries in
@@ -18,13 +19,13 @@ final class VectorIdentifier: Sendable {
         }
     }
 
-    func identify(_ query: Query, deadline: ContinuousClock.Instant?) async throws -> [VectorAnswer] {
+    func identify(_ query: Query, deadline: ContinuousClock.Instant?) async throws -> [VectorIdentification] {
         try await coalescer.submit(query, cost: query.vectors.count, deadline: deadline)
     }
 
     /// One search for every query of every request, at the largest k asked for; each
     /// request's answers are cut to its own k and decided at its own threshold.
-    static func search(_ gallery: Gallery, _ queries: [Query]) -> [Result<[VectorAnswer], any Error>] {
+    static func search(_ gallery: Gallery, _ queries: [Query]) -> [Result<[VectorIdentification], any Error>] {
         let all = queries.flatMap(\.vectors)
         let k = queries.map(\.topK).max() ?? 1
         let results: [SearchResult]
@@ -42,11 +43,11 @@ final class VectorIdentifier: Sendable {
     }
 
     /// A search result cut to `topK` and decided at `threshold` (nil: the gallery's own).
-    static func answer(_ result: SearchResult, query: Int, topK: Int, threshold: Float?) -> VectorAnswer {
-        let candidates = result.candidates.prefix(topK)
+    static func answer(_ result: SearchResult, query: Int, topK: Int, threshold: Float?) -> VectorIdentification {
+        var cut = result
+        cut.candidates = Array(result.candidates.prefix(topK))
         let bar = threshold ?? result.threshold
-        let decision = candidates.first.flatMap { best in bar.map { best.cosine >= $0 } ?? true ? best.identity : nil }
-        return VectorAnswer(query: query, decision: decision ?? "unknown",
-                            candidates: candidates.map { CandidateBody(identity: $0.identity, cosine: $0.cosine, angle: $0.angle) })
+        cut.identified = cut.candidates.first.flatMap { best in bar.map { best.cosine >= $0 } ?? true ? best.identity : nil }
+        return VectorIdentification(query: query, result: cut)
     }
 }

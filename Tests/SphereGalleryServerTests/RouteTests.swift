@@ -99,6 +99,9 @@ import Testing
                                           json: Vectors(vectors: [[0, 0, 1, 1]]))
             #expect(r.object["identity"] as? String == "Zoë Smith")
             #expect(try await client.send(.get, "/v1/identities/Zo%C3%AB%20Smith", key: fixture.identify).status == .ok)
+            // 200 code points that are far fewer characters: past the documented maxLength.
+            let combining = String(repeating: "e\u{301}", count: 101).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed)!
+            #expect(try await client.send(.get, "/v1/identities/\(combining)", key: fixture.identify).status == .badRequest)
         }
     }
 
@@ -116,6 +119,19 @@ import Testing
                                           raw: ByteBuffer(string: "{not json"), contentType: "application/json").status == .badRequest)
             #expect(try await client.send(.get, "/v1/identities?limit=abc", key: fixture.identify).status == .badRequest)
             #expect(try await client.send(.put, "/v1/gallery/threshold", key: fixture.admin, json: ["threshold": 3]).status == .badRequest)
+            // Multipart bodies of any bytes are answered 400, never a crash (a non-ASCII header
+            // name once trapped the parser).
+            let oddHeader = try FormData.parts(of: ByteBuffer(string: "--b\r\n\u{CE}\u{8F}\u{C2}\u{82}: x\r\n\r\n{}\r\n--b--\r\n"),
+                                               contentType: "multipart/form-data; boundary=b")
+            #expect(oddHeader.map(\.name) == [""])
+            for raw in ["--b\r\n\r\n", "--b", "no boundary here", ""] {
+                #expect(throws: Problem.self, "\(raw.debugDescription)") {
+                    try FormData.parts(of: ByteBuffer(string: raw), contentType: "multipart/form-data; boundary=b")
+                }
+            }
+            let parts = try FormData.parts(of: ByteBuffer(string: "--b\r\nContent-Disposition: form-data; name=\"a\"; filename=\"x.jpg\"\r\n\r\n\r\n--b--\r\n--b\r\n\r\n"),
+                                           contentType: "multipart/form-data; boundary=b")
+            #expect(parts.map(\.name) == ["a"] && parts[0].filename == "x.jpg" && parts[0].data.isEmpty)
             let missing = try await client.send(.get, "/nowhere")
             #expect(missing.status == .notFound)
             #expect(missing.headers[.contentType] == "application/problem+json")

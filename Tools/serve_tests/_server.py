@@ -134,3 +134,27 @@ def multipart(fields):
                       f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
     chunks.append(f"--{boundary}--\r\n".encode())
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+SHARED = pathlib.Path(os.environ.get("SPHERE_GALLERY_SHARED", str(ROOT.parent / "shared")))
+LFW = SHARED / "data" / "lfw" / "images"
+
+
+def lfw_people(count, minimum=4):
+    """The first `count` LFW people (by name) with at least `minimum` photos: [(name, [paths])]."""
+    found = []
+    for name in sorted(os.listdir(LFW)):
+        files = sorted(str(LFW / name / f) for f in os.listdir(LFW / name))
+        if len(files) >= minimum:
+            found.append((name, files))
+            if len(found) == count:
+                break
+    return found
+
+
+def face_gallery(folder, people):
+    """A dlib-resnet gallery with each person's first photo enrolled by the CLI; returns its path."""
+    path = os.path.join(folder, "faces.sqlite")
+    for name, files in people:
+        cli("enrol", "--db", path, "--identity", name, files[0], timeout=600)
+    return path

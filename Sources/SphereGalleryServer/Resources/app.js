@@ -23,12 +23,16 @@ function showApp(loggedIn) {
   $("logout").hidden = !loggedIn;
 }
 
+async function refreshStats() {
+  const stats = await api("GET", "/v1/gallery");
+  $("gallery-info").textContent = `${stats.identities} people, ${stats.templates} templates · ${stats.model}`;
+}
+
 async function logIn(key) {
   apiKey = key;
   try {
-    const stats = await api("GET", "/v1/gallery");
+    await refreshStats();
     sessionStorage.setItem("sphere-gallery-key", key);
-    $("gallery-info").textContent = `${stats.identities} people, ${stats.templates} templates · ${stats.model}`;
     $("login-error").textContent = "";
     showApp(true);
     loadPeople(true);
@@ -130,6 +134,7 @@ $("enrol-form").addEventListener("submit", async (event) => {
       $("enrol-results").append(li);
     }
     loadPeople(true);
+    refreshStats().catch(() => {});
   } catch (e) {
     $("enrol-status").textContent = "Error: " + e.message;
   }
@@ -171,6 +176,7 @@ function personRow(person) {
       await api("DELETE", `/v1/identities/${encodeURIComponent(person.identity)}`);
       tr.remove();
       $("people-status").textContent = `Removed ${person.identity}.`;
+      refreshStats().catch(() => {});
     } catch (e) {
       $("people-status").textContent = "Error: " + e.message;
     }
