@@ -1,12 +1,13 @@
 # SphereGallery — see README.md. `make demo` and `make test` work on a fresh Debian 12 machine.
 SHELL := /bin/bash
 APT_PACKAGES := libopenblas-dev libsqlite3-dev libpng-dev libturbojpeg0-dev
+# Image formats: libheif1 on Debian 12 carries its HEVC (libde265) and AV1 (dav1d, aom) decoders.
+APT_PACKAGES += libwebp-dev libheif-dev libgif-dev libtiff-dev
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
-.PHONY: fuzz test-fuzz
-.PHONY: deps models build test test-swift test-tools demo bench bench-search bench-models schema clean experiments plots toy-experiment
+.PHONY: example deps models build test test-swift test-tools test-fuzz fuzz demo bench bench-search bench-models schema clean experiments plots toy-experiment fixtures
 
 ## deps: the Debian packages the package links against (a no-op when present)
 deps:
@@ -31,8 +32,14 @@ build: deps
 schema:
 	$(PYTHON) Tools/generate_schema_swift.py
 
-## test: everything — the Python tools' tests, then the Swift test suite (release build)
+## test: everything — the Python tools' tests, the Swift test suite (release build), a short fuzz
+## run; the last line is both runners' own counts, "N passed, N failed, N skipped"
+## (Tools/test_summary.py). With the shared data present (../shared or SPHERE_GALLERY_SHARED) and
+## the models fetched, a skipped test fails the run: only a user's clone without them may skip.
+SHARED_DATA := $(or $(SPHERE_GALLERY_SHARED),../shared)
 test: deps models test-tools test-swift test-fuzz
+	@$(PYTHON) Tools/test_summary.py .build/test-tools.log .build/test-swift*.xml \
+	  $(if $(wildcard $(SHARED_DATA)/data/lfw/pairs.txt),--no-skips)
 
 ## fuzz: libFuzzer over the image decoders and the vector/labels readers, FUZZ_SECONDS each
 FUZZ_SECONDS ?= 300
@@ -45,12 +52,18 @@ test-fuzz: deps
 
 test-tools:
 	@$(PYTHON) -c "import numpy" 2>/dev/null || $(PYTHON) -m pip install -q numpy
-	$(PYTHON) -m unittest discover -s Tools/tests
+	@mkdir -p .build; status=0; $(PYTHON) -m unittest discover -v -s Tools/tests > .build/test-tools.log 2>&1 || status=$$?; \
+	  if [ $$status != 0 ]; then cat .build/test-tools.log; fi; \
+	  echo "Tools (unittest):"; $(PYTHON) Tools/test_summary.py .build/test-tools.log --status $$status
 
 test-swift:
-	@mkdir -p .build; set -o pipefail; swift test $(TEST_FLAGS) 2>&1 | tee .build/test.log
-	@n=$$(grep -oE "Test run with [0-9]+ tests" .build/test.log | grep -oE "[0-9]+" | tail -1); \
-	  echo "swift-testing: $${n:-0} passed, 0 failed"
+	@mkdir -p .build; rm -f .build/test-swift*.xml; set -o pipefail; status=0; \
+	  swift test $(TEST_FLAGS) --xunit-output .build/test-swift.xml 2>&1 | tee .build/test-swift.log || status=$${PIPESTATUS[0]}; \
+	  echo "Swift (swift test):"; $(PYTHON) Tools/test_summary.py .build/test-swift*.xml --status $$status
+
+## example: build Examples/IdentifyPhoto against a tagged clone (a versioned dependency) and run it
+example: build
+	Tools/example.sh $(LFW)/images
 
 ## demo: enrol 100 LFW people (LFW=DIR; else a synthetic gallery), identify held-out photos and strangers
 demo: build models
@@ -85,7 +98,7 @@ $(BENCH_VENV)/ok:
 	touch $@
 
 ## experiments: LFW MegaFace-style run (dlib-resnet; embeds ~10k images once, cached) and a
-## 1M synthetic-distractor speed run; reports in $(EXPERIMENTS)/, tables printed for the README
+## 1M synthetic-distractor speed run; reports in $(EXPERIMENTS)/, tables printed for docs/accuracy.md
 LFW ?= ../shared/data/lfw
 EXPERIMENTS ?= experiments
 SYNTHETIC_DISTRACTORS ?= 1000000
@@ -105,7 +118,7 @@ REPORT ?= $(EXPERIMENTS)/lfw-megaface
 plots: .venv-plot/ok
 	.venv-plot/bin/python Tools/plot_report.py $(REPORT) $(if $(PLOTS_OUT),--out $(PLOTS_OUT))
 
-## toy-experiment: the SphereFace paper's toy experiment (6 LFW people, 3-D features, m = 1…4; README)
+## toy-experiment: the SphereFace paper's toy experiment (6 LFW people, 3-D features, m = 1…4; docs/training.md)
 TOY := .build/toy
 TOY_PEOPLE := George_W_Bush Colin_Powell Tony_Blair Donald_Rumsfeld Gerhard_Schroeder Ariel_Sharon
 TOY_ARGS ?= --net sphere4 --widths 16,32,64,128 --features 3 --batch 32 --lr 0.01 --epochs 20 --lambda-gamma 1 --holdout 0.2 --seed 1 --checkpoint-every 0
@@ -121,10 +134,19 @@ toy-experiment: build models .venv-plot/ok
 	done
 	.venv-plot/bin/python Tools/plot_toy_experiment.py --dir $(TOY) --out docs/toy_experiment.png
 
+## fixtures: rewrite Tests/ImagingTests/Fixtures (every image format) from one LFW photo with Pillow + pillow-heif
+fixtures: .venv-fixtures/ok
+	.venv-fixtures/bin/python Tools/make_image_fixtures.py --lfw $(LFW) --out Tests/ImagingTests/Fixtures
+
+.venv-fixtures/ok:
+	$(PYTHON) -m venv .venv-fixtures
+	.venv-fixtures/bin/pip install -q pillow==13.0.0 pillow-heif==1.8.1
+	touch $@
+
 .venv-plot/ok:
 	$(PYTHON) -m venv .venv-plot
 	.venv-plot/bin/pip install -q matplotlib numpy
 	touch $@
 
 clean:
-	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib .venv-plot
+	rm -rf .build $(BENCH_VENV) .venv-torch .venv-dlib .venv-plot .venv-fixtures

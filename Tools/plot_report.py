@@ -2,7 +2,7 @@
 """Draws the plots of an experiment report folder as PNGs (matplotlib).
 
     python Tools/plot_report.py REPORT_DIR [--out DIR]
-    python3 Tools/plot_report.py REPORT_DIR --markdown   # the README tables (no matplotlib)
+    python3 Tools/plot_report.py REPORT_DIR --markdown   # the docs/accuracy.md tables (no matplotlib)
 
 Writes into --out (default REPORT_DIR) whichever the folder's files allow:
   roc.png                   TAR vs FAR (log FAR): MegaFace-style verification, LFW

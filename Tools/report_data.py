@@ -139,7 +139,7 @@ def load_report(folder: str) -> Report:
 
 
 def markdown_tables(summary: dict) -> str:
-    """The README tables of a MegaFace-style report.json: rank-1 per distractor size, TAR at FAR,
+    """The docs/accuracy.md tables of a MegaFace-style report.json: rank-1 per distractor size, TAR at FAR,
     and FNIR / threshold at FPIR (largest size), as Markdown."""
     lines = ["| distractors | rank-1 | rank-10 |", "|---:|---:|---:|"]
     for s in summary.get("identification", []):

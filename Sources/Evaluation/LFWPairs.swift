@@ -45,10 +45,13 @@ public struct LFWPair: Hashable, Sendable {
 
 /// A parsed LFW pairs file with its cross-validation folds.
 ///
-/// Two formats are read (whitespace-separated fields; tabs in the official files):
+/// Two formats are read (whitespace-separated fields; tabs in the official files); each pair
+/// line is matched or mismatched by its own field count, so files whose counts do not follow the
+/// header (unbalanced) are read too:
 /// - **View 2** (`pairs.txt`): first line `folds n` (officially `10 300`), then for each fold
 ///   `n` matched lines `name n1 n2` followed by `n` mismatched lines `name1 n1 name2 n2`.
-///   Fold `k` is the `k`-th block of `2n` lines, as the protocol defines.
+///   Fold `k` is the `k`-th block of `2n` lines, as the protocol defines; a file that does not
+///   follow that layout is cut into `folds` contiguous blocks of equal-as-possible length.
 /// - **View 1** (`pairsDevTrain.txt`, `pairsDevTest.txt`): first line `N`, then `N` matched and
 ///   `N` mismatched lines. The file has no folds; `parse` makes `folds` (default 10) by cutting
 ///   the matched list and the mismatched list each into `folds` contiguous, equal-as-possible
@@ -129,62 +132,56 @@ public struct LFWPairs: Sendable {
         guard headerValues.allSatisfy({ $0 != nil && $0! > 0 }), (1...2).contains(headerValues.count) else {
             throw fail(header.number, "the header must be '<folds> <n>' (View 2) or '<n>' (View 1), got '\(header.fields.joined(separator: " "))'")
         }
-        let format: Format
-        let foldCount: Int
-        let perBlock: Int  // matched (= mismatched) pairs per block
-        let blocks: Int
-        if headerValues.count == 2 {
-            format = .view2(folds: headerValues[0]!, perFold: headerValues[1]!)
-            foldCount = headerValues[0]!
-            blocks = foldCount
-            perBlock = headerValues[1]!
-        } else {
-            guard view1Folds >= 2 else { throw EvaluationError.invalidArgument("view1Folds must be at least 2, got \(view1Folds)") }
-            format = .view1(count: headerValues[0]!)
-            foldCount = view1Folds
-            blocks = 1
-            perBlock = headerValues[0]!
-            guard perBlock >= view1Folds else {
-                throw fail(header.number, "\(perBlock) matched pairs cannot be split into \(view1Folds) folds")
-            }
-        }
-        let expected = blocks * 2 * perBlock
-        let body = lines.dropFirst()
-        guard body.count == expected else {
-            let line = body.count > expected ? body[body.startIndex + expected].number : (lines.last?.number ?? 1) + 1
-            throw fail(line, "the header promises \(expected) pairs but the file has \(body.count)")
-        }
-
         func image(_ name: Substring, _ number: Substring, line: Int) throws -> LFWImage {
             guard let n = Int(number), n >= 1 else { throw fail(line, "'\(number)' is not an image number (1, 2, …)") }
             return LFWImage(name: String(name), number: n)
         }
-        var pairs: [LFWPair] = []
-        pairs.reserveCapacity(expected)
-        var index = body.startIndex
-        for block in 0..<blocks {
-            for matched in [true, false] {
-                for i in 0..<perBlock {
-                    let (line, f) = body[index]
-                    index += 1
-                    let fold = blocks == 1 ? i * foldCount / perBlock : block
-                    if matched {
-                        guard f.count == 3 else {
-                            throw fail(line, "expected matched pair \(i + 1) of \(perBlock) ('name n1 n2'), got \(f.count) fields")
-                        }
-                        pairs.append(LFWPair(first: try image(f[0], f[1], line: line), second: try image(f[0], f[2], line: line),
-                                             isMatched: true, fold: fold))
-                    } else {
-                        guard f.count == 4 else {
-                            throw fail(line, "expected mismatched pair \(i + 1) of \(perBlock) ('name1 n1 name2 n2'), got \(f.count) fields")
-                        }
-                        pairs.append(LFWPair(first: try image(f[0], f[1], line: line), second: try image(f[2], f[3], line: line),
-                                             isMatched: false, fold: fold))
-                    }
-                }
+        // Each line is a pair by its own fields: 'name n1 n2' matched, 'name1 n1 name2 n2' mismatched.
+        var parsed: [(first: LFWImage, second: LFWImage, matched: Bool)] = []
+        for (line, f) in lines.dropFirst() {
+            switch f.count {
+            case 3: parsed.append((try image(f[0], f[1], line: line), try image(f[0], f[2], line: line), true))
+            case 4: parsed.append((try image(f[0], f[1], line: line), try image(f[2], f[3], line: line), false))
+            default: throw fail(line, "expected a pair ('name n1 n2' matched or 'name1 n1 name2 n2' mismatched), got \(f.count) fields")
             }
         }
+        let format: Format
+        let foldCount: Int
+        var folds: [Int]
+        if headerValues.count == 2 {
+            let (count, perFold) = (headerValues[0]!, headerValues[1]!)
+            format = .view2(folds: count, perFold: perFold)
+            foldCount = count
+            let official = parsed.count == count * 2 * perFold && parsed.indices.allSatisfy {
+                parsed[$0].matched == ($0 % (2 * perFold) < perFold)
+            }
+            // The official layout: fold k is the k-th block of 2n lines. Otherwise (unbalanced
+            // counts) the file is cut into `count` contiguous blocks of equal-as-possible length.
+            folds = parsed.indices.map { official ? $0 / (2 * perFold) : $0 * count / parsed.count }
+        } else {
+            guard view1Folds >= 2 else { throw EvaluationError.invalidArgument("view1Folds must be at least 2, got \(view1Folds)") }
+            format = .view1(count: headerValues[0]!)
+            foldCount = view1Folds
+            // Matched and mismatched pairs are each cut into contiguous blocks, one per fold.
+            let matched = parsed.filter(\.matched).count, mismatched = parsed.count - matched
+            guard matched >= view1Folds, mismatched >= view1Folds else {
+                throw fail(header.number, "\(matched) matched and \(mismatched) mismatched pairs cannot be split into \(view1Folds) folds")
+            }
+            var seen = (matched: 0, mismatched: 0)
+            folds = parsed.map { pair in
+                if pair.matched { seen.matched += 1; return (seen.matched - 1) * view1Folds / matched }
+                seen.mismatched += 1
+                return (seen.mismatched - 1) * view1Folds / mismatched
+            }
+        }
+        guard !parsed.isEmpty else { throw fail(header.number, "the file has a header but no pairs") }
+        let pairs = zip(parsed, folds).map { LFWPair(first: $0.first, second: $0.second, isMatched: $0.matched, fold: $1) }
         return LFWPairs(pairs: pairs, format: format, foldCount: foldCount)
+    }
+
+    /// The pairs for which `include` holds, with their folds (e.g. those whose images exist).
+    public func keeping(_ include: (LFWPair) -> Bool) -> LFWPairs {
+        LFWPairs(pairs: pairs.filter(include), format: format, foldCount: foldCount)
     }
 
     /// Cosine score of every pair, in pair order.

@@ -1,4 +1,5 @@
 import Gallery
+import SeededRandom
 
 /// Nested, seeded distractor subsets for MegaFace-style experiments.
 ///
@@ -25,15 +26,8 @@ public struct DistractorSubsets: Sendable, Equatable {
             throw EvaluationError.invalidArgument(
                 "distractor subset sizes must lie in 1...\(distractorCount) (the distractors available), got \(sizes ?? [])")
         }
-        var perm = Array(0..<distractorCount)
         var rng = SplitMix64(seed: seed)
-        var i = distractorCount - 1
-        while i > 0 {
-            let j = Int(rng.next(below: UInt64(i + 1)))
-            perm.swapAt(i, j)
-            i -= 1
-        }
-        permutation = perm
+        permutation = rng.permutation(count: distractorCount)
         self.sizes = s
         self.seed = seed
     }

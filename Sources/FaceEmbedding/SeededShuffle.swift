@@ -1,4 +1,5 @@
 import NeuralNet
+import SeededRandom
 
 /// Seeded, reproducible randomness for training: each epoch's order and flips are a pure
 /// function of `(seed, epoch)`, so the trainer's whole random state is the seed and the

@@ -1,13 +1,14 @@
 import Foundation
+import Imaging
 
 /// Finding the images a command works on.
 public enum ImageInputs {
-    /// Extensions taken from folders (case-insensitive).
-    public static let extensions: Set<String> = ["jpg", "jpeg", "png", "pgm", "ppm", "pnm"]
+    /// Extensions taken from folders without reading the file (case-insensitive).
+    public static var extensions: Set<String> { ImageFormat.fileExtensions }
 
-    public static func isImage(_ path: String) -> Bool {
-        extensions.contains((path as NSString).pathExtension.lowercased())
-    }
+    /// Whether a folder walk takes the file: a known image extension, or an image by content whatever
+    /// its name (`ImageFormat.isImageFile`); hidden names never.
+    public static func isImage(_ path: String) -> Bool { ImageFormat.isImageFile(path) }
 
     public static func isDirectory(_ path: String) -> Bool {
         var directory: ObjCBool = false

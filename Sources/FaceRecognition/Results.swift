@@ -196,3 +196,93 @@ public enum ResultEncoding {
         String(decoding: try encoder().encode(value), as: UTF8.self)
     }
 }
+
+/// A gallery's counts (`stats --json`, `GET /v1/gallery`).
+public struct GallerySummary: Codable, Sendable, Equatable {
+    public var model: String
+    public var dim: Int
+    public var identities: Int
+    public var templates: Int
+    public var fileBytes: Int64
+    public var memoryBytes: Int
+    public var storage: String
+    /// The open-set threshold in force (cosine), if any.
+    public var threshold: Float?
+
+    public init(_ stats: GalleryStats) {
+        model = stats.model
+        dim = stats.dim
+        identities = stats.identities
+        templates = stats.templates
+        fileBytes = stats.fileBytes
+        memoryBytes = stats.memoryBytes
+        storage = stats.storage
+        threshold = stats.threshold
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, dim, identities, templates, storage, threshold
+        case fileBytes = "file_bytes", memoryBytes = "memory_bytes"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model)
+        try c.encode(dim, forKey: .dim)
+        try c.encode(identities, forKey: .identities)
+        try c.encode(templates, forKey: .templates)
+        try c.encode(fileBytes, forKey: .fileBytes)
+        try c.encode(memoryBytes, forKey: .memoryBytes)
+        try c.encode(storage, forKey: .storage)
+        try c.encode(threshold.map { Rounding.value($0, 6) }, forKey: .threshold)
+    }
+}
+
+/// The faces found in one image (`detect --json`).
+public struct DetectionReport: Codable, Sendable, Equatable {
+    public struct Face: Codable, Sendable, Equatable {
+        public var box: [Float]
+        public var score: Float
+        public var landmarks: [[Float]]
+        /// dlib's 5 points and the dlib-HOG-like box they were predicted in (with dlib5 landmarks).
+        public var dlib5: [[Float]]?
+        public var dlibBox: [Float]?
+
+        public init(box: [Float], score: Float, landmarks: [[Float]], dlib5: [[Float]]? = nil, dlibBox: [Float]? = nil) {
+            self.box = box
+            self.score = score
+            self.landmarks = landmarks
+            self.dlib5 = dlib5
+            self.dlibBox = dlibBox
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case box, score, landmarks, dlib5
+            case dlibBox = "dlib_box"
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(box.map { Rounding.value($0, 2) }, forKey: .box)
+            try c.encode(Rounding.value(score, 6), forKey: .score)
+            try c.encode(landmarks.map { $0.map { Rounding.value($0, 2) } }, forKey: .landmarks)
+            try c.encodeIfPresent(dlib5.map { $0.map { $0.map { Rounding.value($0, 2) } } }, forKey: .dlib5)
+            try c.encodeIfPresent(dlibBox.map { $0.map { Rounding.value($0, 2) } }, forKey: .dlibBox)
+        }
+    }
+
+    public var image: String
+    public var width: Int?
+    public var height: Int?
+    public var faces: [Face]?
+    /// Why the image could not be read.
+    public var error: String?
+
+    public init(image: String, width: Int? = nil, height: Int? = nil, faces: [Face]? = nil, error: String? = nil) {
+        self.image = image
+        self.width = width
+        self.height = height
+        self.faces = faces
+        self.error = error
+    }
+}

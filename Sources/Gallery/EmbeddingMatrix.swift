@@ -88,11 +88,9 @@ public final class EmbeddingMatrix: @unchecked Sendable {
         capacity = total
     }
 
-    /// Row storage, 64-byte aligned, in ordinary pages. (Transparent huge pages were tried:
-    /// on this project's VM their first touch stalls on memory compaction when the page cache
-    /// is full — filling 2 GiB from two threads took 0.16–2.0 s with them against a steady
-    /// 0.62–0.78 s without, and a 1M×512 cold open 2.6–5.6 s against 1.5–2.2 s — while the
-    /// 1M×512 search ran at the same speed either way.)
+    /// Row storage, 64-byte aligned, in ordinary pages: the first touch of transparent huge
+    /// pages stalls on memory compaction when the page cache is full, and the search runs at
+    /// the same speed either way (docs/benchmarks.md#cold-open-and-file-size).
     private static func allocateRows(byteCount: Int) -> UnsafeMutableRawPointer {
         .allocate(byteCount: byteCount, alignment: 64)
     }

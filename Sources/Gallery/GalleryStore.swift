@@ -161,8 +161,8 @@ final class GalleryStore: Sendable {
     }
 
     /// Runs one bulk read with the file memory-mapped: SQLite then hands out pointers into the
-    /// mapped pages instead of first copying each page into its own cache (cold open of
-    /// 1M×512 with the file in the page cache: 1.0–1.2 s against 1.6–4.5 s copied). Only for
+    /// mapped pages instead of first copying each page into its own cache
+    /// (docs/benchmarks.md#cold-open-and-file-size). Only for
     /// the load, outside a transaction (`body` runs one statement, its own snapshot), and the
     /// mapping is dropped again before the connection goes back to the pool, so searches and
     /// writes never touch a mapping (where an I/O error would be a signal, not an error code).
@@ -285,8 +285,8 @@ final class GalleryStore: Sendable {
             let slices = maxID - minID > 50_000 ? ProcessInfo.activeCores : 1
             var bounds = (0...slices).map { minID - 1 + (maxID - minID + 1) * Int64($0) / Int64(slices) }
             bounds[0] = afterID
-            // The whole table's count only adds up each index page's cell count (10 ms for 1M
-            // rows; with a lower bound on the id it would be a scan). When no id is missing
+            // The whole table's count only adds up each index page's cell count (with a lower
+            // bound on the id it would be a scan). When no id is missing
             // (nothing was removed), each slice holds its whole id range.
             if afterID == 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM template") == Int(maxID - minID + 1) {
                 return (bounds, (0..<slices).map { Int(bounds[$0 + 1] - max(bounds[$0], minID - 1)) })

@@ -7,7 +7,7 @@
 /// heaps' floors in registers, and only a score that beats its query's floor leaves them.
 ///
 /// Against `cblas_sgemm` with a scan of its output this saves packing the rows, zeroing and
-/// writing the score matrix, and reading it back (measured on 10k×128, Q = 256: see README).
+/// writing the score matrix, and reading it back (docs/benchmarks.md#the-panel-kernel-panelscan).
 enum PanelScan {
     /// Queries per panel (two SIMD8 lanes of queries).
     static let width = 16

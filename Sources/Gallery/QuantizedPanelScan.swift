@@ -8,7 +8,7 @@ import CSIMD
 /// Queries and rows are rounded to 16-bit integers, each vector with its own scale
 /// (`v ≈ s·v̂`, `s = max|vᵢ| / L`). `vpmaddwd` multiplies 16 such pairs per instruction where an
 /// FMA does 8, so the pass runs at about twice the multiply-adds per cycle of `PanelScan`
-/// (measured in C on this machine: 54–77 vs 26–39 G/s per core). From the rounding error,
+/// (docs/benchmarks.md#the-integer-bound-pass). From the rounding error,
 /// `|q·x − s_q s_x q̂·x̂| ≤ s_q s_x (‖q̂‖₁ + ‖x̂‖₁ + d/2) / 2` (each element is off by at most half a
 /// step), so `s_q s_x q̂·x̂` plus or minus that bound brackets the true score.
 ///

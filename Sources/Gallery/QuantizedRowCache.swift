@@ -38,9 +38,8 @@ struct QuantizedRows: @unchecked Sendable {
 ///
 /// Half the bytes of the float32 rows it copies, plus 8 bytes a row. The first search that asks
 /// gets nothing and quantizes tile by tile as it scans: a one-shot run (one `identify` batch)
-/// then neither holds the copy nor pays for its fresh memory, which on this project's VM costs
-/// more than the quantizing (1M×512: 2.0–2.9 s to fill the 1 GB copy, mostly the kernel zeroing
-/// new pages, against 1.45 s for the search of 256 queries that follows).
+/// then neither holds the copy nor pays for its fresh memory, which costs more than the
+/// quantizing (docs/benchmarks.md#the-integer-bound-pass).
 ///
 /// Rows `0 ..< validCount` are current; the owning matrix lowers `validCount` when it moves or
 /// removes a row below it, and rows at or past it are quantized again on the next request. Requests

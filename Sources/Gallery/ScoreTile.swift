@@ -131,10 +131,8 @@ enum ScoreTile {
     /// One query against every row. The rows are read as four streams, a quarter of them
     /// each, four rows at a time (one from each stream) side by side: one query is
     /// memory-bound, and a core keeps more reads in flight across four sequential streams
-    /// than along one. In a C loop on two cores, float16 rows: 1M×128 8.0–8.9 ms against
-    /// 10.4–11.3 ms for one stream; 100k×512 2.4–3.3 ms against 4.0–5.4 ms; taking whole rows
-    /// from the streams in turn gained less (9.3–9.5 ms) and nothing at 100k×512. Two rows of
-    /// each stream are reduced together.
+    /// than along one (docs/benchmarks.md#one-query-four-streams-per-core-scoretile). Two rows
+    /// of each stream are reduced together.
     @inline(__always)
     private static func oneQuery<Row: GalleryScalar>(
         _ query: UnsafePointer<Float>, rows: UnsafePointer<Row>, rowCount: Int, dim: Int, scores: UnsafeMutablePointer<Float>
@@ -144,8 +142,7 @@ enum ScoreTile {
         // Rows per stream, even; the last `rowCount − 4·streamRows` (< 8) rows follow alone.
         let streamRows = rowCount / 8 * 2, streamStep = streamRows * dim
         // The partial sums go to memory before the eight are reduced: held in registers they
-        // crowd out the accumulators, which the compiler then spills inside the inner loop
-        // (measured 1.6× slower on a 1,000×128 gallery held in L2).
+        // crowd out the accumulators, which the compiler then spills inside the inner loop.
         withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 8) { partials in
             let partials = partials.baseAddress!
             var i = 0

@@ -13,44 +13,39 @@ import Foundation
 ///   the pairs it cannot rule out;
 /// - `PanelScan` for batches from `panelThreshold` queries: a register-blocked product fused
 ///   with the heap test, so no score matrix is written (faster than `cblas_sgemm` followed by a
-///   scan at every measured gallery and batch size here, 12–4,096 queries; see README);
+///   scan at every measured gallery and batch size; docs/benchmarks.md#kernel-notes);
 /// - `ScoreTile` for fewer queries, where reading each row once for the batch is what counts;
 /// - `cblas_sgemm` into a bounded score tile, then the scan (`SearchPath.blas`). With OpenBLAS
 ///   running its own threads (a library user's default) it lets them multiply and scans on all cores.
 enum SearchKernel {
-    /// Batches from this many queries take the panel kernel where the integer pass does not
-    /// (measured at Q = 8–64 against 10k and 100k rows, d = 128 and 512: at 8 queries half a
-    /// panel is padding and `ScoreTile` is faster at three of the four sizes; from 12 the panel
-    /// kernel is as fast or faster everywhere).
+    /// Batches from this many queries take the panel kernel where the integer pass does not:
+    /// below it half a panel is padding and `ScoreTile` is faster
+    /// (docs/benchmarks.md#search-policy-thresholds, as for every threshold here).
     static let panelThreshold = 12
     /// Batches from this many queries take the integer bound pass where it is supported and the
     /// matrix's rows are quantized already (`QuantizedRowCache`: float32 storage, from the second
-    /// batch search on). Measured against the kernels it replaces: 8 queries 1.0× at 10k×128
-    /// (cache-resident), 1.4× at 10k×512 and 100k×512, 2.0× at 100k×128 (it reads half the bytes
-    /// of the float32 rows); 12–16 queries 1.1–2.1× the float32 panel kernel. Below 8 the direct
-    /// kernel wins on galleries that fit in cache (Q = 4: 10k×128 16.5k vs 10.6k q/s).
+    /// batch search on): it reads half the bytes of the float32 rows; below it the direct kernel
+    /// wins on galleries that fit in cache.
     static let quantizedThreshold = 8
     /// The same where the pass must quantize each tile of rows as it scans it (float16 storage,
     /// whose memory a quantized copy would take back, and the first batch search of a float32
-    /// matrix): from 32 queries, where the pass gains more than the conversion costs (against the
-    /// float32 panel kernel, Q = 16: 0.89–0.90× at d = 512; Q = 32: 1.06–1.18×).
+    /// matrix): from 32 queries, where the pass gains more than the conversion costs.
     static let quantizedPerTileThreshold = 32
     /// Queries are split between the cores (rather than rows) when every core gets at least
-    /// this many panels: each query's heap then warms up once instead of once per core (10k×128,
-    /// Q = 256: 37–40k vs 32–35k q/s), and the cores' shares differ by at most a quarter.
+    /// this many panels: each query's heap then warms up once instead of once per core, and the
+    /// cores' shares differ by at most a quarter.
     static let panelsPerCore = 4
     /// Bound on the scores buffer of the BLAS path: `Q × tile ≤ scoreBudget` floats.
     static let scoreBudget = 1 << 18
     /// Rows per BLAS tile at most.
     static let maxTileRows = 4096
     /// Multiply-adds below which a direct or panel search stays on one core: waking a second
-    /// core costs more than it saves (measured: 10k×128, one query).
+    /// core costs more than it saves.
     static let directWorkPerSlice = 1 << 21
     /// Bytes of rows per direct or panel tile: they stay in the core's L2 while every query passes over them.
     static let directTileBytes = 64 << 10
     /// Bytes of rows per tile for one query, which reads each row once: large enough that
-    /// each of `ScoreTile`'s four streams runs on for 256 KiB (C loop, 1M×128 float16 on two
-    /// cores, medians: 64 KiB tiles 9.7 ms, 1 MiB 8.9 ms, 4 MiB 9.5 ms).
+    /// each of `ScoreTile`'s four streams runs on for 256 KiB.
     static let singleQueryTileBytes = 1 << 20
 
     /// - Parameters:
@@ -139,7 +134,7 @@ enum SearchKernel {
             if panel { PanelScan.initializeFloors(scores, queryCount: count) }
             // Float16 tiles are widened to float32 once for all queries, except for a single
             // query, which widens as it reads (inside the two-query kernel the widening is
-            // compiled as a call that spills the accumulators: measured 4× slower).
+            // compiled as a call that spills the accumulators; docs/benchmarks.md#kernel-notes).
             let widen = matrix.storage == .float16 && (kernel != .direct || count > 1)
             let widenBuffer = ScratchBuffers.shared.borrow(widen ? tile * dim : 1)
             defer { ScratchBuffers.shared.release(widenBuffer) }
@@ -308,6 +303,6 @@ struct Shared<T>: @unchecked Sendable {
 
 extension ProcessInfo {
     /// Cores available to this process, read once: Foundation reads the cgroup files on every
-    /// `activeProcessorCount` (measured: a search of a 64-row gallery took 22 µs with it, 3.3 µs without).
+    /// `activeProcessorCount`, which costs more than a small search (docs/benchmarks.md#search-policy-thresholds).
     static let activeCores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 }

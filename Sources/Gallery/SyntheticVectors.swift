@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// Seeded random unit vectors for demos, tests and benchmarks: identities are random
 /// centres on the sphere, and each sample of one is its centre plus Gaussian noise,
 /// normalised (noise σ gives samples about atan(σ) from their centre).

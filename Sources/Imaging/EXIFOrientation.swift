@@ -43,6 +43,35 @@ public enum EXIFOrientation: Int, Sendable {
         return nil
     }
 
+    /// The orientation in an EXIF payload as WebP's `EXIF` chunk and PNG's `eXIf` chunk hold it: a TIFF
+    /// structure, possibly preceded by the `Exif\0\0` header that JPEG uses. Nil when absent or malformed.
+    public static func read(fromEXIF bytes: UnsafeRawBufferPointer) -> EXIFOrientation? {
+        let exifHeader: [UInt8] = [0x45, 0x78, 0x69, 0x66, 0, 0]
+        let start = bytes.count >= 6 && Array(bytes.prefix(6)) == exifHeader ? 6 : 0
+        return parseTIFF(bytes, start: start, end: bytes.count)
+    }
+
+    /// The orientation in a PNG's `eXIf` chunk, or nil. Walks the chunk list without checking CRCs and
+    /// never reads outside `bytes`.
+    public static func read(fromPNG bytes: UnsafeRawBufferPointer) -> EXIFOrientation? {
+        var pos = 8
+        while pos + 8 <= bytes.count {
+            let length = Int(bytes[pos]) << 24 | Int(bytes[pos + 1]) << 16 | Int(bytes[pos + 2]) << 8 | Int(bytes[pos + 3])
+            let type = String(decoding: bytes[(pos + 4)..<(pos + 8)], as: UTF8.self)
+            let data = pos + 8
+            guard length >= 0, length <= bytes.count - data else { return nil }
+            if type == "eXIf" {
+                return read(fromEXIF: UnsafeRawBufferPointer(rebasing: bytes[data..<(data + length)]))
+            }
+            if type == "IEND" { return nil }
+            pos = data + length + 4
+        }
+        return nil
+    }
+
+    /// Whether the transform exchanges width and height (orientations 5–8).
+    public var swapsSides: Bool { rawValue >= 5 }
+
     /// Reads tag 0x0112 from IFD0 of the TIFF structure in `bytes[start..<end]`.
     static func parseTIFF(_ b: UnsafeRawBufferPointer, start: Int, end: Int) -> EXIFOrientation? {
         guard end - start >= 8 else { return nil }

@@ -7,7 +7,7 @@ public enum ImagingError: Error, Sendable, Equatable, LocalizedError, CustomStri
     case unreadable(file: String, reason: String)
     /// The file has zero bytes.
     case empty(file: String)
-    /// The leading bytes are not those of a JPEG, PNG or PNM (PGM/PPM/PBM) image.
+    /// The leading bytes are not those of any format decoded here (`ImageFormat`).
     case unknownFormat(file: String, leadingBytes: String)
     /// The file looks like `format` but its data is damaged or cut short.
     case corrupt(file: String, format: String, detail: String)
@@ -29,11 +29,14 @@ public enum ImagingError: Error, Sendable, Equatable, LocalizedError, CustomStri
         case let .empty(file):
             return "\(file): the file is empty (0 bytes). Re-copy or re-download it, or remove it from the input set."
         case let .unknownFormat(file, lead):
-            return "\(file): not a JPEG, PNG or PGM/PPM image (leading bytes \(lead)); the type is decided by content, not by extension. Convert it to JPEG or PNG, or remove it from the input set."
+            return "\(file): not an image in a format read here (\(ImageFormat.names); leading bytes \(lead)); the type is decided by content, not by extension. Convert it to JPEG or PNG, or remove it from the input set."
         case let .corrupt(file, format, detail):
             return "\(file): corrupt or truncated \(format) data (\(detail)). Re-copy or re-encode the file, or remove it from the input set."
         case let .tooManyPixels(file, w, h, limit):
-            return "\(file): image is \(w)×\(h) = \(w * h) pixels, above the limit of \(limit) pixels (decompression-bomb guard). Downscale the image, or raise the limit (DecodeOptions.maxPixels) if you trust the file."
+            // The product is spelled out only when it fits: a forged header may declare any size.
+            let (count, overflow) = w.multipliedReportingOverflow(by: h)
+            let pixels = overflow ? "more than \(Int.max)" : "\(count)"
+            return "\(file): image is \(w)×\(h) = \(pixels) pixels, above the limit of \(limit) pixels (decompression-bomb guard). Downscale the image, or raise the limit (DecodeOptions.maxPixels) if you trust the file."
         case let .unsupported(file, detail):
             return "\(file): unsupported image variant (\(detail)). Convert it to an 8-bit RGB JPEG or PNG."
         case let .writeFailed(file, detail):

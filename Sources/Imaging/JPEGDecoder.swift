@@ -8,13 +8,26 @@ import CTurboJPEG
 /// RGB with `R = C·K/255` (likewise G from M, B from Y), as Pillow does. Decoding uses
 /// `TJFLAG_LIMITSCANS`, so a progressive JPEG with an absurd number of scans (a known way to make a small
 /// file take minutes to decode) is an error instead of a hang.
+///
+/// A reduced decode (`maxSide`) uses libjpeg-turbo's DCT scaling: the largest reduction among 1/2, 1/4
+/// and 1/8 that keeps the longest side at or above `maxSide`, so only the reduced pixels are allocated.
 public enum JPEGDecoder {
     /// Decodes JPEG bytes; `name` is used in error messages.
     public static func decode(bytes: [UInt8], name: String, options: DecodeOptions = .default) throws -> Image {
-        try bytes.withUnsafeBytes { try decode(bytes: $0, name: name, options: options) }
+        try bytes.withUnsafeBytes { try decode(bytes: $0, name: name, options: options, maxSide: nil).image }
     }
 
-    static func decode(bytes: UnsafeRawBufferPointer, name: String, options: DecodeOptions) throws -> Image {
+    /// The DCT scaling denominator (1, 2, 4 or 8) for a `width`×`height` JPEG to be reduced to `maxSide`:
+    /// the largest whose scaled longest side, rounded up as libjpeg does, is still at least `maxSide`.
+    static func scaleDenominator(width: Int, height: Int, maxSide: Int?) -> Int {
+        guard let maxSide else { return 1 }
+        let longest = max(width, height)
+        var chosen = 1
+        for d in [2, 4, 8] where (longest + d - 1) / d >= maxSide { chosen = d }
+        return chosen
+    }
+
+    static func decode(bytes: UnsafeRawBufferPointer, name: String, options: DecodeOptions, maxSide: Int?) throws -> ScaledImage {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else {
             throw ImagingError.empty(file: name)
         }
@@ -31,8 +44,10 @@ public enum JPEGDecoder {
             }
             throw ImagingError.corrupt(file: name, format: "JPEG", detail: msg)
         }
-        let width = Int(w), height = Int(h)
-        try options.checkSize(width: width, height: height, file: name, format: .jpeg)
+        let fullWidth = Int(w), fullHeight = Int(h)
+        try options.checkSize(width: fullWidth, height: fullHeight, file: name, format: .jpeg)
+        let denominator = scaleDenominator(width: fullWidth, height: fullHeight, maxSide: maxSide)
+        let width = (fullWidth + denominator - 1) / denominator, height = (fullHeight + denominator - 1) / denominator
 
         let isCMYK = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
         let pixelSize = isCMYK ? 4 : 3
@@ -42,7 +57,7 @@ public enum JPEGDecoder {
 
         var buffer = [UInt8](repeating: 0, count: width * height * pixelSize)
         let rc = buffer.withUnsafeMutableBufferPointer { dst in
-            tjDecompress2(handle, base, UInt(bytes.count), dst.baseAddress, w, 0, h, pixelFormat, flags)
+            tjDecompress2(handle, base, UInt(bytes.count), dst.baseAddress, Int32(width), 0, Int32(height), pixelFormat, flags)
         }
         if rc != 0 {
             let msg = message(handle)
@@ -73,11 +88,14 @@ public enum JPEGDecoder {
             rgb = buffer
         }
         var image = Image(uncheckedWidth: width, height: height, pixels: rgb)
+        var swapped = false
         if options.applyEXIFOrientation, let orientation = EXIFOrientation.read(fromJPEG: bytes),
            orientation != .up {
             image = orientation.apply(to: image)
+            swapped = orientation.swapsSides
         }
-        return image
+        return ScaledImage(image: image, originalWidth: swapped ? fullHeight : fullWidth,
+                           originalHeight: swapped ? fullWidth : fullHeight)
     }
 
     /// round(a·b/255) for a, b in 0...255, exactly.

@@ -8,7 +8,7 @@ import CPNG
 /// `convert("RGB")` does; 16-bit samples are scaled to 8 bits with rounding (`v·255/65535`), treating
 /// them as sRGB-encoded unless the file's `gAMA`/`sRGB`/`cHRM` chunks say otherwise (libpng then converts
 /// to sRGB, so a linear-light 16-bit file comes out sRGB-encoded). Ordinary 8-bit RGB PNGs decode
-/// byte-for-byte.
+/// byte-for-byte. An `eXIf` chunk's Orientation is applied (see `DecodeOptions.applyEXIFOrientation`).
 public enum PNGDecoder {
     /// Decodes PNG bytes; `name` is used in error messages.
     public static func decode(bytes: [UInt8], name: String, options: DecodeOptions = .default) throws -> Image {
@@ -37,7 +37,7 @@ public enum PNGDecoder {
         if ok == 0 {
             throw ImagingError.corrupt(file: name, format: "PNG", detail: message(&img))
         }
-        if !hasAlpha { return Image(uncheckedWidth: width, height: height, pixels: buffer) }
+        if !hasAlpha { return oriented(Image(uncheckedWidth: width, height: height, pixels: buffer), bytes, options) }
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         buffer.withUnsafeBufferPointer { s in
             rgb.withUnsafeMutableBufferPointer { d in
@@ -46,7 +46,13 @@ public enum PNGDecoder {
                 }
             }
         }
-        return Image(uncheckedWidth: width, height: height, pixels: rgb)
+        return oriented(Image(uncheckedWidth: width, height: height, pixels: rgb), bytes, options)
+    }
+
+    /// `image` turned upright by the file's `eXIf` Orientation, when the options ask for it.
+    static func oriented(_ image: Image, _ bytes: UnsafeRawBufferPointer, _ options: DecodeOptions) -> Image {
+        guard options.applyEXIFOrientation, let orientation = EXIFOrientation.read(fromPNG: bytes) else { return image }
+        return orientation.apply(to: image)
     }
 
     static func message(_ img: inout png_image) -> String {

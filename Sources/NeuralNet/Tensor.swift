@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import SeededRandom
 #endif
 
 /// Reference-counted, 64-byte aligned Float32 buffer backing one or more `Tensor` views.
@@ -186,17 +187,3 @@ public struct Tensor {
     }
 }
 
-/// A small, fast, deterministic random generator (SplitMix64).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
-}

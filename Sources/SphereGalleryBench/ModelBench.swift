@@ -66,6 +66,7 @@ struct DetectBench: ParsableCommand {
     @Option(help: "A file listing the image paths, one a line (torch_mtcnn.py --list).") var list: String
     @Option(help: "Paste each image centred on a grey (127) canvas WxH first (shrunk to fit), as the peer's --size.") var size: String?
     @Option var runs = 3
+    @Flag(help: "Also print where one stream's time goes, stage by stage of the cascade.") var stages = false
 
     func run() throws {
         Parallel.setBLASThreads(1)
@@ -95,6 +96,22 @@ struct DetectBench: ParsableCommand {
                        "images_with_face": found,
                        "images_per_s": Double(images.count) / median(single), "runs_s": single,
                        "images_per_s_per_core_detectors": Double(images.count) / median(parallel), "workers": workers])
+        if stages { try printStages(images, detector: detectors[0]) }
+    }
+
+    /// One pass over the images through `detect(_:timing:)`: milliseconds per image in each stage.
+    private func printStages(_ images: [Image], detector: MTCNN) throws {
+        var timing = MTCNN.StageTiming()
+        for image in images { _ = try detector.detect(image, timing: &timing) }
+        let n = Double(max(1, images.count))
+        let parts: [(String, Double)] = [("pyramid", timing.pyramid), ("pnet", timing.pnet), ("proposals", timing.proposals),
+                                         ("rnet_crops", timing.rnetCrops), ("rnet", timing.rnet), ("onet_crops", timing.onetCrops),
+                                         ("onet", timing.onet), ("final", timing.final)]
+        var line: [String: Any] = ["tool": "sphere-gallery", "mode": "detect-stages", "images": images.count,
+                                   "rnet_candidates_per_image": Double(timing.rnetCandidates) / n,
+                                   "onet_candidates_per_image": Double(timing.onetCandidates) / n]
+        for (name, seconds) in parts { line["\(name)_ms_per_image"] = 1000 * seconds / n }
+        printJSONLine(line)
     }
 
     private func canvas(_ image: Image, width: Int, height: Int) throws -> Image {

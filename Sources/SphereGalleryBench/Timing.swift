@@ -44,3 +44,10 @@ func printJSONLine(_ object: [String: Any]) {
         print(String(decoding: data, as: UTF8.self))
     }
 }
+
+/// CPU seconds used by this process so far (all threads).
+func cpuSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}

@@ -5,6 +5,7 @@ import Foundation
 import FaceRecognition
 import Gallery
 import Imaging
+import SeededRandom
 
 struct CalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -67,10 +68,9 @@ struct CalibrateCommand: ParsableCommand {
         let resolvable = fpir * Double(scores.count) >= 1
         if !dryRun { try gallery.setThreshold(threshold) }
         if output.json {
-            printJSON(["source": source, "non_mated_searches": scores.count, "threshold": rounded(threshold, 7),
-                       "fpir_target": fpir, "fpir": reached, "false_positives": falsePositives, "resolvable": resolvable,
-                       "stored": !dryRun, "failures_to_detect": failures])
-            return
+            return printLine(CalibrationReport(source: source, nonMatedSearches: scores.count, threshold: rounded(threshold, 7),
+                                               fpirTarget: fpir, fpir: reached, falsePositives: falsePositives,
+                                               resolvable: resolvable, stored: !dryRun, failuresToDetect: failures))
         }
         print("non-mated searches: \(scores.count) (\(source))\(failures > 0 ? ", \(failures) images without a face left out" : "")")
         print(String(format: "threshold: cosine %.6f (%.2f°) for FPIR ≤ %@", threshold, acosDegrees(threshold), ReportFormat.key(fpir)))
@@ -91,9 +91,8 @@ struct CalibrateCommand: ParsableCommand {
         guard !rows.isEmpty else { throw CLIError.failed("\(database.db) holds no templates; enrol people first, or give --nonmated DIR.") }
         var order = Array(rows.indices)
         if order.count > limit {
-            var random = SyntheticVectors(dim: 1, seed: seed)
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.nextUInt64() % UInt64(i + 1))) }
-            order = Array(order.prefix(limit)).sorted()
+            var random = SplitMix64(seed: seed)
+            order = random.permutation(count: order.count).prefix(limit).sorted()
         }
         var scores: [Float?] = []
         for start in stride(from: 0, to: order.count, by: 4096) {
@@ -122,5 +121,24 @@ struct CalibrateCommand: ParsableCommand {
         guard !crops.isEmpty else { throw CLIError.failed("no face was found in the \(paths.count) images of \(folder).") }
         let vectors = try pipeline.embed(crops)
         return (try gallery.search(vectors, k: 1).map { $0.candidates.first?.cosine }, failures)
+    }
+}
+
+/// `calibrate --json`.
+struct CalibrationReport: Encodable {
+    var source: String
+    var nonMatedSearches: Int
+    var threshold: Double
+    var fpirTarget: Double
+    var fpir: Double
+    var falsePositives: Int
+    var resolvable: Bool
+    var stored: Bool
+    var failuresToDetect: Int
+
+    enum CodingKeys: String, CodingKey {
+        case source, threshold, fpir, resolvable, stored
+        case nonMatedSearches = "non_mated_searches", fpirTarget = "fpir_target", falsePositives = "false_positives"
+        case failuresToDetect = "failures_to_detect"
     }
 }

@@ -12,7 +12,7 @@ struct DetectCommand: ParsableCommand {
             --json prints one line per image: {"image", "width", "height", "faces": [{"box": [x1, y1, x2, y2],
             "score", "landmarks": [[x, y] ×5]}]} (left eye, right eye, nose, left and right mouth corner;
             width and height after EXIF orientation). An unreadable image gets an "error" field, and the
-            exit status is non-zero at the end, after the other images are done.
+            exit status is 2 at the end, after the other images are done.
             With --landmarks dlib5 (the default for --template dlib) each face also gets "dlib5": dlib's
             shape-predictor points (eye corners, below the nose) and "dlib_box", the dlib-HOG-like box
             they were predicted in; crops are then cut from them with dlib's chip template.
@@ -56,16 +56,14 @@ struct DetectCommand: ParsableCommand {
                     }
                 }
                 if output.json {
-                    printJSON(["image": path, "width": image.width, "height": image.height, "faces": faces.map { face in
-                        var object: [String: Any] = [
-                            "box": face.box.array.map { rounded($0, 2) }, "score": rounded(face.probability),
-                            "landmarks": face.landmarks.map { [rounded(Float($0.x), 2), rounded(Float($0.y), 2)] }]
-                        if let (box, points) = dlib5(image, face) {
-                            object["dlib_box"] = [box.left, box.top, box.right, box.bottom].map { rounded(Float($0), 2) }
-                            object["dlib5"] = points.map { [rounded(Float($0.x), 2), rounded(Float($0.y), 2)] }
-                        }
-                        return object
-                    }])
+                    printLine(DetectionReport(image: path, width: image.width, height: image.height, faces: faces.map { face in
+                        let dlib = dlib5(image, face)
+                        return DetectionReport.Face(
+                            box: face.box.array, score: face.probability,
+                            landmarks: face.landmarks.map { [Float($0.x), Float($0.y)] },
+                            dlib5: dlib.map { $0.1.map { [Float($0.x), Float($0.y)] } },
+                            dlibBox: dlib.map { [$0.0.left, $0.0.top, $0.0.right, $0.0.bottom].map { Float($0) } })
+                    }))
                 } else {
                     print("\(path): \(image.width)×\(image.height), \(faces.count) face\(faces.count == 1 ? "" : "s")")
                     for face in faces {
@@ -77,9 +75,9 @@ struct DetectCommand: ParsableCommand {
                 }
             } catch {
                 failures += 1
-                if output.json { printJSON(["image": path, "error": "\(error)"]) } else { printError("\(path): \(error)") }
+                if output.json { printLine(DetectionReport(image: path, error: "\(error)")) } else { printError("\(path): \(error)") }
             }
         }
-        if failures > 0 { throw ExitCode(1) }
+        if failures > 0 { throw ExitCode(2) }
     }
 }

@@ -11,7 +11,9 @@ struct EvalLFWCommand: ParsableCommand {
         abstract: "LFW verification: 10-fold accuracy, TAR at FAR, EER, ROC (cosine of unit vectors).",
         discussion: """
             --lfw DIR holds NAME/NAME_XXXX.jpg. --pairs is View 2's pairs.txt (10 folds of 300 + 300),
-            or a View 1 file (a count, then matched and mismatched pairs), split into 10 folds. Each
+            or a View 1 file (a count, then matched and mismatched pairs), split into 10 folds; files
+            whose counts differ from their header are read too. A pair whose image is missing is left
+            out and counted ("pairs_skipped_missing_image"). Each
             fold's threshold is chosen on the other nine. LFW images are cropped around their subject,
             so the face nearest the image centre is taken; where no face is found, the face is cut
             from a box at the image centre (the usual fallback), and such images are counted.
@@ -31,7 +33,16 @@ struct EvalLFWCommand: ParsableCommand {
 
     func run() throws {
         let pairsPath = pairs ?? ((lfw as NSString).deletingLastPathComponent as NSString).appendingPathComponent("pairs.txt")
-        let protocolPairs = try LFWPairs.load(path: pairsPath)
+        let allPairs = try LFWPairs.load(path: pairsPath)
+        // A pair whose image is missing from --lfw is left out and counted.
+        let present = Set(allPairs.images.filter {
+            FileManager.default.fileExists(atPath: (lfw as NSString).appendingPathComponent($0.relativePath))
+        })
+        let protocolPairs = allPairs.keeping { present.contains($0.first) && present.contains($0.second) }
+        let skippedPairs = allPairs.pairs.count - protocolPairs.pairs.count
+        guard !protocolPairs.pairs.isEmpty else {
+            throw CLIError.failed("none of the images of \(pairsPath) is under \(lfw); give --lfw the folder that holds NAME/NAME_XXXX.jpg.")
+        }
         let images = protocolPairs.images
         let pipeline = try FacePipeline(model: model, landmarks: landmarks)
         var crops: [Image] = [], fallbacks: [String] = []
@@ -73,6 +84,7 @@ struct EvalLFWCommand: ParsableCommand {
         if output.json {
             var object = try JSONSerialization.jsonObject(with: ReportFormat.jsonEncoder().encode(report)) as? [String: Any] ?? [:]
             object["failures_to_detect"] = fallbacks.count
+            object["pairs_skipped_missing_image"] = skippedPairs
             object["fallback"] = "centre box"
             object["best_threshold"] = ["cosine": rounded(best.threshold), "accuracy": best.accuracy]
             object["model"] = pipeline.modelName
@@ -93,6 +105,7 @@ struct EvalLFWCommand: ParsableCommand {
             }
             print(String(format: "EER %.2f%%", 100 * report.eer))
             print(String(format: "best single threshold (all pairs): cosine %.4f, accuracy %.2f%%", best.threshold, 100 * best.accuracy))
+            if skippedPairs > 0 { print("pairs left out (image missing under \(lfw)): \(skippedPairs)") }
             print("failures to detect: \(fallbacks.count) (centre-box fallback)\(fallbacks.isEmpty ? "" : ": " + fallbacks.prefix(5).joined(separator: ", "))")
         }
     }

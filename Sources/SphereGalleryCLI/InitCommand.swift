@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaceRecognition
 import Gallery
 
 struct InitCommand: ParsableCommand {
@@ -26,7 +27,7 @@ struct InitCommand: ParsableCommand {
         let stats = try gallery.stats()
         try gallery.close()
         if output.json {
-            printJSON(statsJSON(stats))
+            printLine(GallerySummary(stats))
         } else {
             print("created \(database.db): model \(model), \(dim)-d")
         }

@@ -11,30 +11,7 @@ func printJSON(_ object: Any) {
 }
 
 /// Rounds for display and JSON (6 significant decimals are plenty for cosines).
-func rounded(_ value: Float, _ places: Int = 6) -> Double {
-    let scale = pow(10, Double(places))
-    return (Double(value) * scale).rounded() / scale
-}
-
-/// The identify shape: `{"query": N, "decision": …, "candidates": [{"identity", "cosine", "angle"}]}`.
-func searchResultJSON(_ result: SearchResult, query: Int) -> [String: Any] {
-    [
-        "query": query,
-        "decision": result.decision,
-        "candidates": result.candidates.map {
-            ["identity": $0.identity, "cosine": rounded($0.cosine), "angle": rounded($0.angle, 3)] as [String: Any]
-        },
-    ]
-}
-
-func statsJSON(_ stats: GalleryStats) -> [String: Any] {
-    var object: [String: Any] = [
-        "model": stats.model, "dim": stats.dim, "identities": stats.identities, "templates": stats.templates,
-        "file_bytes": stats.fileBytes, "memory_bytes": stats.memoryBytes, "storage": stats.storage,
-    ]
-    object["threshold"] = stats.threshold.map { rounded($0) } ?? NSNull()
-    return object
-}
+func rounded(_ value: Float, _ places: Int = 6) -> Double { Rounding.value(value, places) }
 
 /// A plain text table with aligned columns.
 func printTable(_ header: [String], _ rows: [[String]]) {

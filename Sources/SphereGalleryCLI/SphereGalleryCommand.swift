@@ -6,6 +6,7 @@ struct SphereGalleryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sphere-gallery",
         abstract: "An open-set face identification gallery: unit-sphere embeddings in SQLite, searched by angle.",
+        version: Version.description,
         subcommands: [
             InitCommand.self, ImportCommand.self, IdentifyCommand.self, ListCommand.self, ShowCommand.self,
             RemoveCommand.self, StatsCommand.self, CheckCommand.self, ExportCommand.self, ThresholdCommand.self, CalibrateCommand.self,

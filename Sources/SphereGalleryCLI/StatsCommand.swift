@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaceRecognition
 import Gallery
 
 struct StatsCommand: ParsableCommand {
@@ -14,7 +15,7 @@ struct StatsCommand: ParsableCommand {
         let stats = try gallery.stats()
         try gallery.close()
         if output.json {
-            printJSON(statsJSON(stats))
+            printLine(GallerySummary(stats))
         } else {
             let vectorBytes = Double(stats.templates * stats.dim * 4)
             printFields([

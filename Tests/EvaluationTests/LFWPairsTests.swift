@@ -63,18 +63,30 @@ import Testing
     @Test func errorsNameTheLine() {
         #expect(message { _ = try LFWPairs.parse("") }!.contains("empty"))
         #expect(message { _ = try LFWPairs.parse("ten 300\n") }!.contains(":1:"))
-        // Wrong field count where a matched pair is expected (line 3).
-        let wrong = message { _ = try LFWPairs.parse("1 2\nA 1 2\nB 1 C 2\nD 1 E 2\nF 1 G 2\n", source: "x.txt") }!
-        #expect(wrong.contains("x.txt:3:") && wrong.contains("matched pair 2 of 2"))
-        // Too few lines.
-        #expect(message { _ = try LFWPairs.parse("1 1\nA 1 2\n") }!.contains("promises 2 pairs but the file has 1"))
-        // Too many lines names the first extra one.
-        #expect(message { _ = try LFWPairs.parse("1 1\nA 1 2\nB 1 C 2\nD 1 2\n") }!.contains(":4:"))
+        // A line that is no pair names its line.
+        let wrong = message { _ = try LFWPairs.parse("1 2\nA 1 2\nB 1 C 2 3\nD 1 E 2\nF 1 G 2\n", source: "x.txt") }!
+        #expect(wrong.contains("x.txt:3:") && wrong.contains("got 5 fields"))
+        #expect(message { _ = try LFWPairs.parse("1 1\n") }!.contains("no pairs"))
         // Image number 0 / non-numeric.
         #expect(message { _ = try LFWPairs.parse("1 1\nA 0 2\nB 1 C 2\n") }!.contains("not an image number"))
         // View 1 with fewer pairs than folds.
         #expect(message { _ = try LFWPairs.parse("3\nA 1 2\nA 1 3\nA 2 3\nA 1 B 1\nA 1 C 1\nA 1 D 1\n") } != nil)
         #expect(message { _ = try LFWPairs.load(path: "/nonexistent/pairs.txt") }!.contains("cannot read"))
+    }
+
+    /// Counts that do not follow the header are read: each line's kind from its fields, folds by position.
+    @Test func readsUnbalancedFiles() throws {
+        let view2 = try LFWPairs.parse("2 2\nA 1 2\nB 1 C 1\nD 1 2\nE 1 F 1\nG 1 H 1\n")
+        #expect(view2.pairs.count == 5 && view2.labels == [true, false, true, false, false])
+        #expect(view2.folds == [0, 0, 0, 1, 1])
+        var text = "3\n"
+        for i in 1...12 { text += "A \(i) \(i + 1)\n" }
+        for i in 1...10 { text += "A \(i) B \(i)\n" }
+        let view1 = try LFWPairs.parse(text)
+        #expect(view1.labels.filter { $0 }.count == 12 && view1.labels.filter { !$0 }.count == 10)
+        #expect(Set(view1.folds) == Set(0..<10))
+        let kept = view1.keeping { $0.first.number != 1 }
+        #expect(kept.pairs.count == 20 && kept.foldCount == 10)
     }
 
     @Test func scoresUseCosineAndReportMissingImages() throws {

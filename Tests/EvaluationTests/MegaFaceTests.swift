@@ -2,6 +2,7 @@ import Foundation
 import Gallery
 import Testing
 @testable import Evaluation
+import SeededRandom
 
 @Suite struct DistractorSubsetTests {
     @Test func nestedAndAPermutation() throws {

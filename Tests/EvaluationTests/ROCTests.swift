@@ -1,6 +1,7 @@
 import Gallery
 import Testing
 @testable import Evaluation
+import SeededRandom
 
 @Suite struct ROCTests {
     // genuine 0.9 0.8 0.7 0.4 | impostor 0.6 0.5 0.3 0.2. By hand, accepting score ≥ t:

@@ -3,6 +3,7 @@ import Imaging
 import NeuralNet
 import Testing
 @testable import FaceEmbedding
+import SeededRandom
 
 /// A temporary folder removed when the value is released.
 final class TemporaryFolder {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Gallery
+import SeededRandom
 
 @Suite struct SearchTests {
     /// A gallery of `identities` random identities with 1–4 templates each.

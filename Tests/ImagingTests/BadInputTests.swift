@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Imaging
+import SeededRandom
 
 /// Decodes `bytes` written to a temporary file and returns the thrown ImagingError (nil if it decoded).
 func decodeError(_ bytes: [UInt8], name: String, options: DecodeOptions = .default) throws -> ImagingError? {

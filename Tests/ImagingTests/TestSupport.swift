@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import Testing
 @testable import Imaging
 
@@ -121,18 +122,6 @@ func readSafetensors(_ path: String) throws -> [String: (shape: [Int], values: [
     return out
 }
 
-/// A deterministic pseudo-random generator (SplitMix64) for reproducible test data.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A small test picture: smooth gradients plus a few edges.
 func testPattern(width: Int, height: Int) -> Image {

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import SeededRandom
 
 /// Locates `../shared` (the repository's parent + /shared) or `$SPHERE_GALLERY_SHARED`.
 enum Shared {

@@ -1,4 +1,4 @@
-/// SplitMix64: a small, fast, seedable generator whose output is fixed by this code (not by
+/// SplitMix64, the package's one seeded generator: small, fast, and whose output is fixed by this code (not by
 /// the standard library's version), so seeded subsets are the same on every machine and release.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
@@ -21,5 +21,19 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
             while m.low < floor { m = next().multipliedFullWidth(by: bound) }
         }
         return m.high
+    }
+
+    /// Uniform in [0, 1) with 24 random bits.
+    public mutating func nextUnit() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
+
+    /// A uniformly random permutation of `0..<count` (Fisher–Yates, unbiased).
+    public mutating func permutation(count: Int) -> [Int] {
+        var order = Array(0..<max(0, count))
+        var i = order.count - 1
+        while i > 0 {
+            order.swapAt(i, Int(next(below: UInt64(i + 1))))
+            i -= 1
+        }
+        return order
     }
 }

@@ -1,0 +1,3 @@
+// libwebp's decoder and demuxer (Debian: libwebp-dev).
+#include <webp/decode.h>
+#include <webp/demux.h>
