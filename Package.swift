@@ -24,6 +24,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // System-library shims (module map + one header each).
@@ -53,10 +55,23 @@ let package = Package(
             swiftSettings: numeric),
         .target(name: "Evaluation", dependencies: ["Gallery", "SeededRandom"], swiftSettings: numeric),
         .target(name: "FaceRecognition", dependencies: ["Imaging", "FaceDetection", "FaceEmbedding", "Gallery", "NeuralNet"]),
+        .target(
+            name: "SphereGalleryServer",
+            dependencies: [
+                "FaceRecognition", "Gallery",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ],
+            resources: [
+                .embedInCode("Resources/openapi.yaml"), .embedInCode("Resources/index.html"),
+                .embedInCode("Resources/app.js"), .embedInCode("Resources/style.css"),
+            ]),
         .executableTarget(
             name: "SphereGalleryCLI",
             dependencies: [
-                "FaceRecognition", "Gallery", "Evaluation", "FaceEmbedding", "FaceDetection", "Imaging", "NeuralNet", "SeededRandom",
+                "FaceRecognition", "SphereGalleryServer", "Gallery", "Evaluation", "FaceEmbedding", "FaceDetection", "Imaging",
+                "NeuralNet", "SeededRandom",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -76,6 +91,12 @@ let package = Package(
         .testTarget(name: "SphereGalleryCLITests", dependencies: ["Gallery"]),
         .testTarget(name: "FaceRecognitionTests", dependencies: ["FaceRecognition", "FaceDetection", "Gallery", "Imaging"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Gallery", "SeededRandom"]),
+        .testTarget(
+            name: "SphereGalleryServerTests",
+            dependencies: [
+                "SphereGalleryServer", "Gallery",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

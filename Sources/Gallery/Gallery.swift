@@ -20,7 +20,7 @@ public final class Gallery: Sendable {
     /// How the in-memory matrix holds values.
     public let storage: VectorStorage
 
-    private let store: GalleryStore
+    let store: GalleryStore
     private let modelID: Int64
     private let lock = ReadWriteLock()
     private let state: State
@@ -228,6 +228,13 @@ public final class Gallery: Sendable {
     /// added; returns the damaged ones, which are skipped (see `damagedTemplates`).
     @discardableResult
     public func forEachTemplate(_ body: (String, String?, [Float]) throws -> Void) throws -> [DamagedTemplate] {
+        try store.forEachTemplate(dim: model.dim) { try body($0.identity, $0.source, $0.vector) }
+    }
+
+    /// Every sound template with its id and content hash, in the order they were added;
+    /// returns the damaged ones, which are skipped.
+    @discardableResult
+    public func forEachStoredTemplate(_ body: (StoredTemplate) throws -> Void) throws -> [DamagedTemplate] {
         try store.forEachTemplate(dim: model.dim, body)
     }
 
@@ -239,7 +246,7 @@ public final class Gallery: Sendable {
     /// stored vector re-read and checked, and identity names that would be refused today.
     public func check() throws -> GalleryCheck {
         let structure = try store.structuralProblems()
-        let damaged = try store.forEachTemplate(dim: model.dim) { _, _, _ in }
+        let damaged = try store.forEachTemplate(dim: model.dim) { _ in }
         let names = try store.badIdentityNames().map { "identity '\($0.key)': \($0.problem)" }
         let (identities, templates) = try store.counts()
         return GalleryCheck(identities: identities, templates: templates, structure: structure,

@@ -151,12 +151,12 @@ final class GalleryStore: Sendable {
         do { return try body() } catch let error as DatabaseError { throw GalleryStore.translate(error, path: path) }
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
         guard !readOnly else { throw GalleryError.readOnly(path: path) }
         return try guarded { try writer.write(body) }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         try guarded { try writer.read(body) }
     }
 
@@ -527,13 +527,13 @@ final class GalleryStore: Sendable {
         }
     }
 
-    /// Calls `body` with every sound template (identity key, source, vector), in template-id
-    /// order, and returns the templates that failed `StoredRowCheck` (not passed to `body`).
-    func forEachTemplate(dim: Int, _ body: (String, String?, [Float]) throws -> Void) throws -> [DamagedTemplate] {
+    /// Calls `body` with every sound template, in template-id order, and returns the templates
+    /// that failed `StoredRowCheck` (not passed to `body`).
+    func forEachTemplate(dim: Int, _ body: (StoredTemplate) throws -> Void) throws -> [DamagedTemplate] {
         try read { db in
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT i.key, t.source, t.vector, t.id, t.identity_id FROM template t JOIN identity i ON i.id = t.identity_id
-                ORDER BY t.id
+                SELECT i.key, t.source, t.vector, t.id, t.identity_id, t.content_sha256 FROM template t
+                JOIN identity i ON i.id = t.identity_id ORDER BY t.id
                 """)
             var damaged: [DamagedTemplate] = []
             while let row = try rows.next() {
@@ -546,7 +546,9 @@ final class GalleryStore: Sendable {
                 let vector = blob.withUnsafeBytes { raw in
                     (0..<dim).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
                 }
-                try body(row[0], row[1], vector)
+                let hash: Data? = row[5]
+                try body(StoredTemplate(templateID: row[3], identity: row[0], source: row[1],
+                                        contentSHA256: hash.map { [UInt8]($0).hexString }, vector: vector))
             }
             return damaged
         }

@@ -74,6 +74,17 @@ public struct IdentitySummary: Sendable, Equatable, Codable {
     public var created: String
 }
 
+/// One stored template with its vector, as `Gallery.forEachStoredTemplate` reads it.
+public struct StoredTemplate: Sendable, Equatable {
+    public var templateID: Int64
+    public var identity: String
+    public var source: String?
+    /// SHA-256 (hex) of the content it was computed from.
+    public var contentSHA256: String?
+    /// Unit norm, `dim` values.
+    public var vector: [Float]
+}
+
 /// One stored template, without its vector.
 public struct TemplateSummary: Sendable, Equatable, Codable {
     public var id: Int64

@@ -5,7 +5,7 @@ import Gallery
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write every template as JSON Lines {\"identity\", \"vector\", \"source\"} (or --npy + --labels).",
+        abstract: "Write every template as JSON Lines {\"identity\", \"vector\", \"source\", \"template\", \"content_sha256\"} (or --npy + --labels).",
         discussion: """
             Works on a damaged gallery: templates that fail the vector check are skipped, each
             reported on standard error, and the exit status is 2. An existing output that is a
@@ -33,9 +33,11 @@ struct ExportCommand: ParsableCommand {
             try OutputFile.write(Data(names.map { $0 + "\n" }.joined().utf8), to: labels)
         } else {
             let file = try out.map { try OutputFile(path: $0) }
-            skipped = try gallery.forEachTemplate { identity, source, vector in
-                var object: [String: Any] = ["identity": identity, "vector": vector.map { Double($0) }]
-                if let source { object["source"] = source }
+            skipped = try gallery.forEachStoredTemplate { template in
+                var object: [String: Any] = ["identity": template.identity, "vector": template.vector.map { Double($0) },
+                                             "template": template.templateID]
+                if let source = template.source { object["source"] = source }
+                if let hash = template.contentSHA256 { object["content_sha256"] = hash }
                 let line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                     + Data("\n".utf8)
                 if let file { try file.write(line) } else { FileHandle.standardOutput.write(line) }

@@ -11,7 +11,7 @@ struct SphereGalleryCommand: ParsableCommand {
             InitCommand.self, ImportCommand.self, IdentifyCommand.self, ListCommand.self, ShowCommand.self,
             RemoveCommand.self, StatsCommand.self, CheckCommand.self, ExportCommand.self, ThresholdCommand.self, CalibrateCommand.self,
             EnrolCommand.self, VerifyCommand.self, DetectCommand.self, EmbedCommand.self, EvalCommand.self, SynthCommand.self,
-            TrainCommand.self,
+            TrainCommand.self, ServeCommand.self, KeysCommand.self, AuditCommand.self,
         ])
 
     /// Process policy: OpenBLAS runs single-threaded and our code spreads the work (GEMM

@@ -43,6 +43,9 @@ import Testing
         let exported = try CLI.run(["export", "--db", db]).json
         #expect(exported.count == 98)
         #expect(exported.allSatisfy { ($0["vector"] as? [Double])?.count == 64 })
+        // Each row names its template and content hash: unique, and a hash is 64 hex digits.
+        #expect(Set(exported.compactMap { $0["template"] as? Int }).count == 98)
+        #expect(exported.allSatisfy { ($0["content_sha256"] as? String)?.count == 64 })
         #expect(try CLI.run(["show", "--db", db, "person_00003"]).status != 0)
     }
 

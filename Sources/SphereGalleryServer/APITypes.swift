@@ -1,0 +1,126 @@
+import Foundation
+import Gallery
+
+// The JSON bodies of API v1 (see Resources/openapi.yaml), keys in snake_case.
+
+/// `POST /v1/identify/vectors` request.
+struct VectorQueryBody: Decodable {
+    let vectors: [[Float]]
+    let topK: Int?
+    let threshold: Float?
+    enum CodingKeys: String, CodingKey { case vectors, topK = "top_k", threshold }
+}
+
+struct CandidateBody: Codable, Sendable, Equatable {
+    let identity: String
+    let cosine: Float
+    let angle: Float
+}
+
+/// One query's answer: the open-set decision and the nearest identities.
+struct VectorAnswer: Codable, Sendable, Equatable {
+    let query: Int
+    let decision: String
+    let candidates: [CandidateBody]
+}
+
+struct VectorAnswers: Codable, Sendable {
+    let results: [VectorAnswer]
+}
+
+/// `POST /v1/identities/{identity}/faces` with JSON.
+struct EnrolVectorsBody: Decodable {
+    let vectors: [[Float]]
+    let displayName: String?
+    enum CodingKeys: String, CodingKey { case vectors, displayName = "display_name" }
+}
+
+struct EnrolmentResultBody: Codable, Sendable {
+    let file: String
+    let outcome: String
+    let template: Int64?
+    let detail: String?
+}
+
+struct EnrolmentBody: Codable, Sendable {
+    let identity: String
+    let results: [EnrolmentResultBody]
+}
+
+struct IdentityListItem: Codable, Sendable {
+    let identity: String
+    let displayName: String
+    let templates: Int
+    let created: String
+    enum CodingKeys: String, CodingKey { case identity, displayName = "display_name", templates, created }
+
+    init(_ s: IdentitySummary) {
+        identity = s.key; displayName = s.displayName; templates = s.templates; created = s.created
+    }
+}
+
+struct IdentityPage: Codable, Sendable {
+    let identities: [IdentityListItem]
+    /// Pass as `after` for the next page; null on the last one.
+    let next: String?
+}
+
+struct TemplateBody: Codable, Sendable {
+    let template: Int64
+    let source: String?
+    let sha256: String?
+    let detectorScore: Float?
+    let created: String
+    enum CodingKeys: String, CodingKey { case template, source, sha256, detectorScore = "detector_score", created }
+}
+
+struct IdentityDetail: Codable, Sendable {
+    let identity: String
+    let displayName: String
+    let created: String
+    let templates: [TemplateBody]
+    enum CodingKeys: String, CodingKey { case identity, displayName = "display_name", created, templates }
+}
+
+/// The `stats --json` object.
+struct GalleryBody: Codable, Sendable {
+    let model: String
+    let dim: Int
+    let identities: Int
+    let templates: Int
+    let fileBytes: Int64
+    let memoryBytes: Int
+    let storage: String
+    let threshold: Float?
+    enum CodingKeys: String, CodingKey {
+        case model, dim, identities, templates, fileBytes = "file_bytes", memoryBytes = "memory_bytes", storage, threshold
+    }
+
+    init(_ s: GalleryStats) {
+        model = s.model; dim = s.dim; identities = s.identities; templates = s.templates
+        fileBytes = s.fileBytes; memoryBytes = s.memoryBytes; storage = s.storage; threshold = s.threshold
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model); try c.encode(dim, forKey: .dim)
+        try c.encode(identities, forKey: .identities); try c.encode(templates, forKey: .templates)
+        try c.encode(fileBytes, forKey: .fileBytes); try c.encode(memoryBytes, forKey: .memoryBytes)
+        try c.encode(storage, forKey: .storage)
+        try c.encode(threshold, forKey: .threshold)  // null when none, as `stats --json`
+    }
+}
+
+struct ThresholdBody: Codable, Sendable {
+    let threshold: Float?
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(threshold, forKey: .threshold)
+    }
+    enum CodingKeys: String, CodingKey { case threshold }
+}
+
+struct StatusBody: Codable, Sendable {
+    let status: String
+}
