@@ -32,8 +32,6 @@ public enum GalleryError: Error, Equatable, CustomStringConvertible, LocalizedEr
     case modelMismatch(gallery: String, requested: String)
     /// A parameter is out of range (k, threshold, dimension...).
     case invalidArgument(String)
-    /// A stored row is damaged (a vector BLOB of the wrong size, say).
-    case corruptRow(table: String, id: Int64, reason: String)
     /// An identity name holds a character that is refused (see `IdentityName`).
     case badIdentityName(row: Int, problem: IdentityNameProblem)
     /// The path exists but cannot be read (permissions, a loop of symbolic links...).
@@ -89,8 +87,6 @@ public enum GalleryError: Error, Equatable, CustomStringConvertible, LocalizedEr
             return "the gallery holds embeddings of model '\(g)', not '\(r)'; embeddings of different models cannot be compared. Use a separate gallery file."
         case .invalidArgument(let m):
             return m
-        case .corruptRow(let t, let id, let reason):
-            return "row \(id) of table \(t) is damaged: \(reason). Run `sphere-gallery check` to list the damage; `export` saves what is intact."
         case .database(let m):
             return "database error: \(m)"
         }

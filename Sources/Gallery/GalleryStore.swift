@@ -77,9 +77,8 @@ final class GalleryStore: Sendable {
                 // SQLite cannot create the -shm a WAL reader needs in a directory it may not
                 // write. With no -wal there, no writer is active and the file is whole: read
                 // it as immutable (no locks, no shared memory).
-                var config = configuration(readOnly: true)
-                config.readonly = true
-                writer = try DatabaseQueue(path: "file:\(Self.uriEscaped(path))?immutable=1", configuration: config)
+                writer = try DatabaseQueue(path: "file:\(Self.uriEscaped(path))?immutable=1",
+                                           configuration: configuration(readOnly: true))
             } else {
                 writer = try DatabasePool(path: path, configuration: configuration(readOnly: readOnly))
             }

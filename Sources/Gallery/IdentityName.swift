@@ -35,7 +35,7 @@ public enum IdentityName {
             || (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value)
     }
 
-    /// Whether `text` holds a character `normalised` refuses (for escaping text on output).
+    /// Whether `normalised` refuses this character (what output escapes).
     public static func needsEscaping(_ s: Unicode.Scalar) -> Bool { isControl(s) || isBidiControl(s) }
 }
 

@@ -41,8 +41,8 @@ struct SynthCommand: ParsableCommand {
             probeLines += jsonLine(identity: String(format: "stranger_%05d", j),
                                    vector: random.sample(around: random.unitVector(), noise: noise))
         }
-        try galleryLines.write(toFile: gallery, atomically: true, encoding: .utf8)
-        try probeLines.write(toFile: probes, atomically: true, encoding: .utf8)
+        try OutputFile.write(Data(galleryLines.utf8), to: gallery)
+        try OutputFile.write(Data(probeLines.utf8), to: probes)
         print("wrote \(identities * templates) gallery vectors of \(identities) identities to \(gallery), \(mated) mated and \(nonmated) non-mated probes to \(probes)")
     }
 

@@ -6,8 +6,9 @@ import Testing
     @Test func subnormalVectorsAreNormalisedToFiniteUnitVectors() throws {
         let dir = TemporaryDirectory()
         let gallery = try Gallery.create(at: dir.path("g.sqlite"), model: EmbeddingModelInfo(name: "toy", dim: 128))
-        let tiny = [Float(1e-45)] + [Float](repeating: 0, count: 127)
-        let small = [Float](repeating: 1e-40, count: 128)
+        // Subnormal floats: the smallest one (1e-45) and 1e-40.
+        let tiny = [Float.leastNonzeroMagnitude] + [Float](repeating: 0, count: 127)
+        let small = [Float](repeating: Float(Double(1e-40)), count: 128)
         try gallery.add([NewTemplate(identity: "tiny", vector: tiny), NewTemplate(identity: "small", vector: small)])
         var rows: [[Float]] = []
         let damaged = try gallery.forEachTemplate { _, _, v in rows.append(v) }
