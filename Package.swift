@@ -1,14 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Numeric modules are compiled for the x86-64-v3 level (AVX2, FMA, F16C) that every
-// server CPU of the last decade has; the SIMD kernels rely on it.
-#if arch(x86_64)
-let simdFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"])]
-#else
-let simdFlags: [SwiftSetting] = []
-#endif
-let numeric: [SwiftSetting] = simdFlags + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+// No unsafe flags, so the package can be a versioned dependency: the SIMD kernels that need
+// AVX2/FMA/F16C are C functions with target attributes, chosen at run time (see CSIMD).
+let numeric: [SwiftSetting] = []
 
 let package = Package(
     name: "SphereGallery",
@@ -35,15 +30,16 @@ let package = Package(
         .systemLibrary(name: "CHeif", providers: [.apt(["libheif-dev"])]),
         .systemLibrary(name: "CGIF", providers: [.apt(["libgif-dev"])]),
         .systemLibrary(name: "CTIFF", providers: [.apt(["libtiff-dev"])]),
-        // Header-only: compiler intrinsics the Swift SIMD types lack (x86-64).
-        .systemLibrary(name: "CSIMD"),
+        // The SIMD kernels in C (search, Winograd, MTCNN, face warp): an AVX2/FMA/F16C build and a
+        // portable one, chosen per CPU at run time.
+        .target(name: "CSIMD", linkerSettings: [.linkedLibrary("m")]),
 
         .target(name: "SeededRandom"),
-        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CWebP", "CHeif", "CGIF", "CTIFF"],
+        .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CWebP", "CHeif", "CGIF", "CTIFF", "CSIMD"],
                 swiftSettings: numeric),
-        .target(name: "NeuralNet", dependencies: ["CBLAS", "SeededRandom"], swiftSettings: numeric),
+        .target(name: "NeuralNet", dependencies: ["CBLAS", "CSIMD", "SeededRandom"], swiftSettings: numeric),
         .target(name: "FaceEmbedding", dependencies: ["NeuralNet", "Imaging", "SeededRandom"], swiftSettings: numeric),
-        .target(name: "FaceDetection", dependencies: ["Imaging", "NeuralNet"], swiftSettings: numeric),
+        .target(name: "FaceDetection", dependencies: ["Imaging", "NeuralNet", "CSIMD"], swiftSettings: numeric),
         .target(
             name: "Gallery",
             dependencies: [
@@ -52,7 +48,7 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: numeric),
-        .target(name: "Evaluation", dependencies: ["Gallery", "SeededRandom"], swiftSettings: numeric),
+        .target(name: "Evaluation", dependencies: ["Gallery", "CSIMD", "SeededRandom"], swiftSettings: numeric),
         .target(name: "FaceRecognition", dependencies: ["Imaging", "FaceDetection", "FaceEmbedding", "Gallery", "NeuralNet"]),
         .target(
             name: "SphereGalleryServer",

@@ -1,3 +1,4 @@
+import CSIMD
 import NeuralNet
 
 /// Inference-only kernels for MTCNN's small layers, used instead of running NeuralNet's `Conv2d`,
@@ -186,39 +187,16 @@ final class DirectConvPReLU {
                         let src = x.pointer + img * cin * h * w
                         let dst = out.pointer + img * cout * plane
                         for g in 0..<((cout + 3) / 4) {
-                            let wg = pw.baseAddress! + g * taps * 4
                             let nc = min(4, cout - 4 * g)
+                            // Four channels' bias and slope, padded past the last channel.
                             var b = SIMD4<Float>(repeating: 0), a = SIMD4<Float>(repeating: 1)
                             for j in 0..<nc { b[j] = pb[4 * g + j]; a[j] = ps[4 * g + j] }
-                            for oh in 0..<ho {
-                                var ow0 = 0
-                                while ow0 < wo {
-                                    let c0 = min(ow0, wo - 8)            // last block overlaps the previous one
-                                    var acc0 = SIMD8<Float>(repeating: b[0]), acc1 = SIMD8<Float>(repeating: b[1])
-                                    var acc2 = SIMD8<Float>(repeating: b[2]), acc3 = SIMD8<Float>(repeating: b[3])
-                                    var t = 0
-                                    for c in 0..<cin {
-                                        for ki in 0..<k {
-                                            let row = UnsafeRawPointer(src + (c * h + oh + ki) * w + c0)
-                                            for kj in 0..<k {
-                                                let v = row.loadUnaligned(fromByteOffset: kj * 4, as: SIMD8<Float>.self)
-                                                let wt = wg + 4 * t
-                                                acc0 = acc0.addingProduct(v, wt[0]); acc1 = acc1.addingProduct(v, wt[1])
-                                                acc2 = acc2.addingProduct(v, wt[2]); acc3 = acc3.addingProduct(v, wt[3])
-                                                t += 1
-                                            }
-                                        }
-                                    }
-                                    let base = dst + 4 * g * plane + oh * wo + c0
-                                    @inline(__always) func store(_ v: SIMD8<Float>, _ j: Int) {
-                                        let r = v.replacing(with: v * a[j], where: v .< 0)
-                                        UnsafeMutableRawPointer(base + j * plane).storeBytes(of: r, as: SIMD8<Float>.self)
-                                    }
-                                    store(acc0, 0)
-                                    if nc > 1 { store(acc1, 1) }
-                                    if nc > 2 { store(acc2, 2) }
-                                    if nc > 3 { store(acc3, 3) }
-                                    ow0 += 8
+                            withUnsafeBytes(of: b) { b in
+                                withUnsafeBytes(of: a) { a in
+                                    csimd_direct_conv4(src, cin, h, w, k, pw.baseAddress! + g * taps * 4, nc,
+                                                       b.assumingMemoryBound(to: Float.self).baseAddress!,
+                                                       a.assumingMemoryBound(to: Float.self).baseAddress!,
+                                                       dst + 4 * g * plane, ho, wo)
                                 }
                             }
                         }

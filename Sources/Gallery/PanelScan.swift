@@ -1,3 +1,5 @@
+import CSIMD
+
 /// Scores a batch of queries against gallery rows and offers them to the heaps in one pass,
 /// without a score matrix: the queries are packed once per search into panels of 16,
 /// interleaved by dimension, and a register-blocked kernel multiplies one panel with six rows
@@ -63,31 +65,22 @@ enum PanelScan {
         identities: UnsafePointer<Int64>, templates: UnsafePointer<Int64>
     ) {
         let panelCount = panelCount(queryCount)
-        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 2 * rowStep) { spill in
-            let spilled = UnsafeRawPointer(spill.baseAddress!)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: rowStep * width) { spill in
+            let spill = spill.baseAddress!, spilled = UnsafeRawPointer(spill)
             for p in 0..<panelCount {
                 let first = p * width
-                let panel = UnsafeRawPointer(panels + first * dim)
+                let panel = panels + first * dim
+                // The C kernel runs until a step's scores beat a floor, then returns them here.
                 var j = 0
-                while j + rowStep <= rowCount {
-                    let s = sixRows(panel, rows + j * dim, dim: dim)
-                    let f0 = UnsafeRawPointer(floors + first).loadUnaligned(as: SIMD8<Float>.self)
-                    let f1 = UnsafeRawPointer(floors + first + 8).loadUnaligned(as: SIMD8<Float>.self)
-                    var hit = (s.0 .> f0) .| (s.1 .> f1) .| (s.2 .> f0) .| (s.3 .> f1)
-                    hit = hit .| (s.4 .> f0) .| (s.5 .> f1) .| (s.6 .> f0) .| (s.7 .> f1)
-                    hit = hit .| (s.8 .> f0) .| (s.9 .> f1) .| (s.10 .> f0) .| (s.11 .> f1)
-                    if any(hit) {
-                        spill[0] = s.0; spill[1] = s.1; spill[2] = s.2; spill[3] = s.3
-                        spill[4] = s.4; spill[5] = s.5; spill[6] = s.6; spill[7] = s.7
-                        spill[8] = s.8; spill[9] = s.9; spill[10] = s.10; spill[11] = s.11
-                        offer(spilled, rowCount: rowStep, firstRow: j, firstQuery: first,
-                              heaps: heaps, floors: floors, identities: identities, templates: templates)
-                    }
+                while true {
+                    j = csimd_panel_scan(panel, rows, j, rowCount, dim, floors + first, spill)
+                    guard j + rowStep <= rowCount else { break }
+                    offer(spilled, rowCount: rowStep, firstRow: j, firstQuery: first,
+                          heaps: heaps, floors: floors, identities: identities, templates: templates)
                     j += rowStep
                 }
                 while j < rowCount {
-                    let s = oneRow(panel, rows + j * dim, dim: dim)
-                    spill[0] = s.0; spill[1] = s.1
+                    csimd_panel_one_row(panel, rows + j * dim, dim, spill)
                     offer(spilled, rowCount: 1, firstRow: j, firstQuery: first,
                           heaps: heaps, floors: floors, identities: identities, templates: templates)
                     j += 1
@@ -134,47 +127,5 @@ enum PanelScan {
     @inline(__always)
     private static func bits(_ mask: SIMDMask<SIMD8<Int32>>) -> Int {
         Int(SIMD8<Int32>(repeating: 0).replacing(with: laneBits, where: mask).wrappedSum())
-    }
-
-    /// The panel's 16 queries against six consecutive rows: for row r, `.(2r)` holds queries
-    /// 0–7 and `.(2r+1)` queries 8–15.
-    @inline(__always)
-    private static func sixRows(_ panel: UnsafeRawPointer, _ rows: UnsafePointer<Float>, dim: Int) -> (
-        SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
-        SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>
-    ) {
-        let r0 = rows, r1 = r0 + dim, r2 = r1 + dim, r3 = r2 + dim, r4 = r3 + dim, r5 = r4 + dim
-        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
-        var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
-        for e in 0..<dim {
-            let a0 = panel.loadUnaligned(fromByteOffset: e * 64, as: SIMD8<Float>.self)
-            let a1 = panel.loadUnaligned(fromByteOffset: e * 64 + 32, as: SIMD8<Float>.self)
-            var b = SIMD8<Float>(repeating: r0[e])
-            c00.addProduct(a0, b); c01.addProduct(a1, b)
-            b = SIMD8<Float>(repeating: r1[e])
-            c10.addProduct(a0, b); c11.addProduct(a1, b)
-            b = SIMD8<Float>(repeating: r2[e])
-            c20.addProduct(a0, b); c21.addProduct(a1, b)
-            b = SIMD8<Float>(repeating: r3[e])
-            c30.addProduct(a0, b); c31.addProduct(a1, b)
-            b = SIMD8<Float>(repeating: r4[e])
-            c40.addProduct(a0, b); c41.addProduct(a1, b)
-            b = SIMD8<Float>(repeating: r5[e])
-            c50.addProduct(a0, b); c51.addProduct(a1, b)
-        }
-        return (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
-    }
-
-    /// The panel's 16 queries against one row (the rows left over after the six-row steps).
-    @inline(__always)
-    private static func oneRow(_ panel: UnsafeRawPointer, _ row: UnsafePointer<Float>, dim: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-        var c0 = SIMD8<Float>(), c1 = SIMD8<Float>()
-        for e in 0..<dim {
-            let b = SIMD8<Float>(repeating: row[e])
-            c0.addProduct(panel.loadUnaligned(fromByteOffset: e * 64, as: SIMD8<Float>.self), b)
-            c1.addProduct(panel.loadUnaligned(fromByteOffset: e * 64 + 32, as: SIMD8<Float>.self), b)
-        }
-        return (c0, c1)
     }
 }

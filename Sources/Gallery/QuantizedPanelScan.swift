@@ -1,6 +1,4 @@
-#if arch(x86_64)
 import CSIMD
-#endif
 
 /// The panel kernel in two passes for batches: a bound pass in 16-bit integers over every
 /// (query, row) pair, then exact float32 scores for the few pairs that could be in the top k.
@@ -28,8 +26,9 @@ enum QuantizedPanelScan {
     /// and of the exact scores it is compared with (each well under 10⁻⁵ for unit vectors).
     static let slack: Float = 1e-4
 
-    /// Whether this build and dimension can use the integer pass: x86-64 (AVX2), and an even
-    /// dimension (elements are multiplied in pairs).
+    /// Whether this build and dimension can use the integer pass: x86-64 (`vpmaddwd` where the CPU
+    /// has AVX2, the portable kernels' equivalent elsewhere), and an even dimension (elements are
+    /// multiplied in pairs).
     static func supports(dim: Int) -> Bool {
         #if arch(x86_64)
         return dim % 2 == 0
@@ -93,52 +92,8 @@ enum QuantizedPanelScan {
     /// scores it exactly.
     static func quantizeRows(_ rows: UnsafePointer<Float>, rowCount: Int, dim: Int, into quantized: UnsafeMutableRawPointer,
                              scales: UnsafeMutablePointer<Float>, errors: UnsafeMutablePointer<Float>) {
-        let levels = levels(dim: dim)
-        let vectorDim = dim & ~7
-        for j in 0..<rowCount {
-            let row = UnsafeRawPointer(rows + j * dim), out = quantized + j * dim * 2
-            var largest = SIMD8<Float>()
-            for e in stride(from: 0, to: vectorDim, by: 8) {
-                let v = magnitude(row.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self))
-                largest.replace(with: v, where: v .> largest)
-            }
-            var largestValue = largest.max()
-            for e in vectorDim..<dim { largestValue = max(largestValue, abs(rows[j * dim + e])) }
-            // NaN compares false: `.>` skipped it, so check every element's sum instead.
-            let inverse = largestValue > 0 ? levels / largestValue : 0
-            var l1 = SIMD8<Float>(), checksum = SIMD8<Float>()
-            for e in stride(from: 0, to: vectorDim, by: 8) {
-                let x = row.loadUnaligned(fromByteOffset: e * 4, as: SIMD8<Float>.self)
-                checksum += x
-                // |x · inverse| ≤ levels: adding 1.5·2²³ rounds it to an integer (to nearest, ties
-                // to even) and leaves that in the low bits of the sum.
-                let biased = x * inverse + roundingBias
-                l1 += magnitude(biased - roundingBias)
-                let integer = unsafeBitCast(biased, to: SIMD8<Int32>.self) &- roundingBiasBits
-                out.storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: integer), toByteOffset: e * 2, as: SIMD8<Int16>.self)
-            }
-            var l1Sum = l1.sum(), checksumSum = checksum.sum()
-            for e in vectorDim..<dim {
-                let x = rows[j * dim + e]
-                checksumSum += x
-                let q = (x * inverse).rounded()
-                out.storeBytes(of: Int16(clamping: Int(exactly: q) ?? 0), toByteOffset: e * 2, as: Int16.self)
-                l1Sum += abs(q)
-            }
-            let finite = checksumSum.isFinite && l1Sum.isFinite, scale = largestValue / levels
-            // A row that is not finite gets the bound +∞ whatever the query (a zero scale keeps ∞·0 out).
-            scales[j] = finite ? scale : 0
-            errors[j] = finite ? scale * l1Sum / 2 : .infinity
-        }
-    }
-
-    private static let roundingBias = SIMD8<Float>(repeating: 12_582_912)
-    private static let roundingBiasBits = SIMD8<Int32>(repeating: 0x4B40_0000)
-
-    /// Lane-wise absolute value (clears the sign bits).
-    @inline(__always)
-    private static func magnitude(_ v: SIMD8<Float>) -> SIMD8<Float> {
-        unsafeBitCast(unsafeBitCast(v, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: SIMD8<Float>.self)
+        csimd_quantize_rows(rows, rowCount, dim, levels(dim: dim), quantized.assumingMemoryBound(to: Int16.self),
+                            scales, errors)
     }
 
     /// A (query, row) pair the bound pass could not rule out: its row and the upper bound of its score.
@@ -168,55 +123,31 @@ enum QuantizedPanelScan {
     ) {
         #if arch(x86_64)
         let panelCount = PanelScan.panelCount(queryCount)
-        let rowBytes = dim * 2
-        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 2 * rowStep) { spill in
-            let spilled = UnsafeRawPointer(spill.baseAddress!)
+        let pairs = dim / 2
+        let rowValues = quantizedRows.assumingMemoryBound(to: Int16.self)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: rowStep * width) { spill in
+            let spill = spill.baseAddress!, spilled = UnsafeRawPointer(spill)
             for p in 0..<panelCount {
                 let first = p * width
-                let panel = panels + first * rowBytes
-                // Query scales (multiply a row's scaled integer products into cosines) and the queries'
-                // part of the bound.
-                let a0 = UnsafeRawPointer(queryScales + first).loadUnaligned(as: SIMD8<Float>.self)
-                let a1 = UnsafeRawPointer(queryScales + first + 8).loadUnaligned(as: SIMD8<Float>.self)
-                let b0 = UnsafeRawPointer(queryErrors + first).loadUnaligned(as: SIMD8<Float>.self)
-                let b1 = UnsafeRawPointer(queryErrors + first + 8).loadUnaligned(as: SIMD8<Float>.self)
-                // Upper bounds of the true scores of one row (`j`) from its integer products:
-                // `s_q (s_x d + c_x) + b s_x + slack`.
-                @inline(__always)
-                func bounds(_ d0: SIMD8<Int32>, _ d1: SIMD8<Int32>, row j: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-                    let sx = rowScales[j], cx = rowErrors[j]
-                    return (a0 * (SIMD8<Float>(d0) * sx + cx) + (b0 * sx + slack),
-                            a1 * (SIMD8<Float>(d1) * sx + cx) + (b1 * sx + slack))
-                }
+                let panel = (panels + first * dim * 2).assumingMemoryBound(to: Int16.self)
                 @inline(__always)
                 func collectSpilled(rows: Int, from j: Int) {
                     collect(spilled, rowCount: rows, tileRow: j, firstRow: firstRow, firstQuery: first,
                             queryScales: queryScales, queryErrors: queryErrors, rowScales: rowScales, rowErrors: rowErrors,
                             heaps: heaps, floors: floors, candidates: candidates, identities: identities, templates: templates)
                 }
+                // The C kernel runs until a step's upper bounds beat a floor, then returns them here.
                 var j = 0
-                while j + rowStep <= rowCount {
-                    let s = sixRows(panel, quantizedRows + j * rowBytes, rowBytes: rowBytes, pairs: dim / 2)
-                    let u0 = bounds(s.0, s.1, row: j), u1 = bounds(s.2, s.3, row: j + 1)
-                    let u2 = bounds(s.4, s.5, row: j + 2), u3 = bounds(s.6, s.7, row: j + 3)
-                    let u4 = bounds(s.8, s.9, row: j + 4), u5 = bounds(s.10, s.11, row: j + 5)
-                    let f0 = UnsafeRawPointer(floors + first).loadUnaligned(as: SIMD8<Float>.self)
-                    let f1 = UnsafeRawPointer(floors + first + 8).loadUnaligned(as: SIMD8<Float>.self)
-                    var hit = (u0.0 .> f0) .| (u0.1 .> f1) .| (u1.0 .> f0) .| (u1.1 .> f1)
-                    hit = hit .| (u2.0 .> f0) .| (u2.1 .> f1) .| (u3.0 .> f0) .| (u3.1 .> f1)
-                    hit = hit .| (u4.0 .> f0) .| (u4.1 .> f1) .| (u5.0 .> f0) .| (u5.1 .> f1)
-                    if any(hit) {
-                        spill[0] = u0.0; spill[1] = u0.1; spill[2] = u1.0; spill[3] = u1.1
-                        spill[4] = u2.0; spill[5] = u2.1; spill[6] = u3.0; spill[7] = u3.1
-                        spill[8] = u4.0; spill[9] = u4.1; spill[10] = u5.0; spill[11] = u5.1
-                        collectSpilled(rows: rowStep, from: j)
-                    }
+                while true {
+                    j = csimd_quantized_scan(panel, rowValues, j, rowCount, pairs, queryScales + first, queryErrors + first,
+                                             rowScales, rowErrors, slack, floors + first, spill)
+                    guard j + rowStep <= rowCount else { break }
+                    collectSpilled(rows: rowStep, from: j)
                     j += rowStep
                 }
                 while j < rowCount {
-                    let s = oneRow(panel, quantizedRows + j * rowBytes, pairs: dim / 2)
-                    let u = bounds(s.0, s.1, row: j)
-                    spill[0] = u.0; spill[1] = u.1
+                    csimd_quantized_one_row(panel, rowValues, j, pairs, queryScales + first, queryErrors + first,
+                                            rowScales, rowErrors, slack, spill)
                     collectSpilled(rows: 1, from: j)
                     j += 1
                 }
@@ -283,61 +214,4 @@ enum QuantizedPanelScan {
         }
         return heap
     }
-
-    #if arch(x86_64)
-    /// `vpmaddwd` of two vectors of 16 Int16 lanes: 8 Int32 sums of adjacent products.
-    @inline(__always)
-    private static func multiplyAddPairs(_ a: SIMD4<Int64>, _ b: SIMD4<Int64>) -> SIMD8<Int32> {
-        unsafeBitCast(csimd_madd_epi16(a, b), to: SIMD8<Int32>.self)
-    }
-
-    /// Two Int16 elements of a row, repeated in all eight 32-bit lanes.
-    @inline(__always)
-    private static func broadcastPair(_ row: UnsafeRawPointer, _ t: Int) -> SIMD4<Int64> {
-        unsafeBitCast(SIMD8<UInt32>(repeating: row.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self)),
-                      to: SIMD4<Int64>.self)
-    }
-
-    /// The panel's 16 quantized queries against six consecutive quantized rows: for row r,
-    /// `.(2r)` holds the integer products with queries 0–7 and `.(2r+1)` with queries 8–15.
-    @inline(__always)
-    private static func sixRows(_ panel: UnsafeRawPointer, _ rows: UnsafeRawPointer, rowBytes: Int, pairs: Int) -> (
-        SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>,
-        SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>
-    ) {
-        let r0 = rows, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes, r4 = r3 + rowBytes, r5 = r4 + rowBytes
-        var c00 = SIMD8<Int32>(), c01 = SIMD8<Int32>(), c10 = SIMD8<Int32>(), c11 = SIMD8<Int32>()
-        var c20 = SIMD8<Int32>(), c21 = SIMD8<Int32>(), c30 = SIMD8<Int32>(), c31 = SIMD8<Int32>()
-        var c40 = SIMD8<Int32>(), c41 = SIMD8<Int32>(), c50 = SIMD8<Int32>(), c51 = SIMD8<Int32>()
-        for t in 0..<pairs {
-            let a0 = panel.loadUnaligned(fromByteOffset: t * 64, as: SIMD4<Int64>.self)
-            let a1 = panel.loadUnaligned(fromByteOffset: t * 64 + 32, as: SIMD4<Int64>.self)
-            var b = broadcastPair(r0, t)
-            c00 &+= multiplyAddPairs(a0, b); c01 &+= multiplyAddPairs(a1, b)
-            b = broadcastPair(r1, t)
-            c10 &+= multiplyAddPairs(a0, b); c11 &+= multiplyAddPairs(a1, b)
-            b = broadcastPair(r2, t)
-            c20 &+= multiplyAddPairs(a0, b); c21 &+= multiplyAddPairs(a1, b)
-            b = broadcastPair(r3, t)
-            c30 &+= multiplyAddPairs(a0, b); c31 &+= multiplyAddPairs(a1, b)
-            b = broadcastPair(r4, t)
-            c40 &+= multiplyAddPairs(a0, b); c41 &+= multiplyAddPairs(a1, b)
-            b = broadcastPair(r5, t)
-            c50 &+= multiplyAddPairs(a0, b); c51 &+= multiplyAddPairs(a1, b)
-        }
-        return (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
-    }
-
-    /// The panel's 16 quantized queries against one quantized row.
-    @inline(__always)
-    private static func oneRow(_ panel: UnsafeRawPointer, _ row: UnsafeRawPointer, pairs: Int) -> (SIMD8<Int32>, SIMD8<Int32>) {
-        var c0 = SIMD8<Int32>(), c1 = SIMD8<Int32>()
-        for t in 0..<pairs {
-            let b = broadcastPair(row, t)
-            c0 &+= multiplyAddPairs(panel.loadUnaligned(fromByteOffset: t * 64, as: SIMD4<Int64>.self), b)
-            c1 &+= multiplyAddPairs(panel.loadUnaligned(fromByteOffset: t * 64 + 32, as: SIMD4<Int64>.self), b)
-        }
-        return (c0, c1)
-    }
-    #endif
 }

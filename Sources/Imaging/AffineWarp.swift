@@ -1,3 +1,5 @@
+import CSIMD
+
 /// A point in pixel coordinates `(x, y)`: x to the right, y down, origin at the centre of the top-left
 /// pixel (pixel `(i, j)` is the point `(i, j)`), as in OpenCV and dlib.
 public typealias Point2D = SIMD2<Double>
@@ -151,53 +153,12 @@ extension Image {
         guard m.isFinite else {
             throw ImagingError.invalidArgument("warp matrix \(m.matrix) has non-finite entries")
         }
-        let a = Float(m.a), b = Float(m.b), tx = Float(m.tx), c = Float(m.c), d = Float(m.d), ty = Float(m.ty)
+        let matrix: [Float] = [Float(m.a), Float(m.b), Float(m.tx), Float(m.c), Float(m.d), Float(m.ty)]
         var out = [UInt8](repeating: 0, count: ow * oh * 3)
         let w = width, h = height
-        let border = Float(borderValue)
-        let limit: Float = 1_073_741_824
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<oh {
-                    let fy = Float(y)
-                    let rowU = tx.addingProduct(b, fy), rowV = ty.addingProduct(d, fy)
-                    for x in 0..<ow {
-                        let fx = Float(x)
-                        let u = rowU.addingProduct(a, fx), v = rowV.addingProduct(c, fx)
-                        let o = (y * ow + x) * 3
-                        guard u.isFinite, v.isFinite, abs(u) < limit, abs(v) < limit else {
-                            dst[o] = borderValue; dst[o + 1] = borderValue; dst[o + 2] = borderValue
-                            continue
-                        }
-                        let fu = u.rounded(.down), fv = v.rounded(.down)
-                        let x0 = Int(fu), y0 = Int(fv)
-                        let alpha = u - fu, beta = v - fv
-                        if x0 >= 0, y0 >= 0, x0 + 1 < w, y0 + 1 < h {
-                            let s0 = (y0 * w + x0) * 3, s1 = s0 + w * 3
-                            for k in 0..<3 {
-                                let p00 = Float(src[s0 + k]), p01 = Float(src[s0 + 3 + k])
-                                let p10 = Float(src[s1 + k]), p11 = Float(src[s1 + 3 + k])
-                                let top = p00 + alpha * (p01 - p00)
-                                let bottom = p10 + alpha * (p11 - p10)
-                                let val = (top + beta * (bottom - top)).rounded(.toNearestOrEven)
-                                dst[o + k] = val <= 0 ? 0 : (val >= 255 ? 255 : UInt8(val))
-                            }
-                        } else if x0 >= w || x0 + 1 < 0 || y0 >= h || y0 + 1 < 0 {
-                            dst[o] = borderValue; dst[o + 1] = borderValue; dst[o + 2] = borderValue
-                        } else {
-                            for k in 0..<3 {
-                                @inline(__always) func at(_ px: Int, _ py: Int) -> Float {
-                                    px >= 0 && py >= 0 && px < w && py < h ? Float(src[(py * w + px) * 3 + k]) : border
-                                }
-                                let p00 = at(x0, y0), p01 = at(x0 + 1, y0), p10 = at(x0, y0 + 1), p11 = at(x0 + 1, y0 + 1)
-                                let top = p00 + alpha * (p01 - p00)
-                                let bottom = p10 + alpha * (p11 - p10)
-                                let val = (top + beta * (bottom - top)).rounded(.toNearestOrEven)
-                                dst[o + k] = val <= 0 ? 0 : (val >= 255 ? 255 : UInt8(val))
-                            }
-                        }
-                    }
-                }
+                csimd_warp_affine(src.baseAddress!, w, h, dst.baseAddress!, ow, oh, matrix, borderValue)
             }
         }
         return Image(uncheckedWidth: ow, height: oh, pixels: out)

@@ -1,4 +1,5 @@
 import CBLAS
+import CSIMD
 
 /// Winograd F(2×2, 3×3) forward convolution for 3×3 stride-1 kernels (Lavin & Gray, 2016).
 ///
@@ -91,40 +92,7 @@ final class WinogradKernel {
                             (dst + lo).update(from: plane + yy * w + x0 + lo, count: hi - lo)
                             if hi < len { (dst + hi).update(repeating: 0, count: len - hi) }
                         }
-                        // rows: b0 = d0 − d2, b1 = d1 + d2, b2 = d2 − d1, b3 = d1 − d3
-                        var x = 0
-                        while x < len {
-                            let d0 = SIMD8<Float>.load(pr + x), d1 = SIMD8<Float>.load(pr + rowLen + x)
-                            let d2 = SIMD8<Float>.load(pr + 2 * rowLen + x), d3 = SIMD8<Float>.load(pr + 3 * rowLen + x)
-                            (d0 - d2).store(br + x)
-                            (d1 + d2).store(br + rowLen + x)
-                            (d2 - d1).store(br + 2 * rowLen + x)
-                            (d1 - d3).store(br + 3 * rowLen + x)
-                            x += 8
-                        }
-                        // columns over tile q: E[q] = b[2q], O[q] = b[2q+1], E[q+1], O[q+1]
-                        for k in 0..<4 {
-                            let b = br + k * rowLen
-                            let d0 = vb + (4 * k) * vStride + c * ldv + tl0
-                            let d1 = d0 + vStride, d2 = d1 + vStride, d3 = d2 + vStride
-                            var q = 0
-                            // whole vectors: lanes past `cnt` land in the next segment (rewritten later by this
-                            // thread) or in the row padding
-                            while q < cnt {
-                                let a = SIMD16<Float>.load(b + 2 * q), n = SIMD16<Float>.load(b + 2 * q + 2)
-                                let ea = a.evenHalf, oa = a.oddHalf, eb = n.evenHalf, ob = n.oddHalf
-                                (ea - eb).store(d0 + q)
-                                (oa + eb).store(d1 + q)
-                                (eb - oa).store(d2 + q)
-                                (oa - ob).store(d3 + q)
-                                q += 8
-                            }
-                            while q < cnt {
-                                let ea = b[2 * q], oa = b[2 * q + 1], eb = b[2 * q + 2], ob = b[2 * q + 3]
-                                d0[q] = ea - eb; d1[q] = oa + eb; d2[q] = eb - oa; d3[q] = oa - ob
-                                q += 1
-                            }
-                        }
+                        csimd_winograd2_input(pr, br, rowLen, len, cnt, vb + c * ldv + tl0, vStride)
                     }
                 }
             }
@@ -146,49 +114,13 @@ final class WinogradKernel {
             let mStride = cout * tc
             Parallel.forEachChunk(cout, minimumPerThread: 1) { r in
                 for co in r {
-                    let b = biasP?[co] ?? 0
-                    let bv = SIMD8<Float>(repeating: b)
-                    let slope = epilogue.slopes?[co] ?? 1
-                    let sv = SIMD8<Float>(repeating: slope)
-                    let hasSlope = epilogue.slopes != nil
-
-                    forEachTileRow(t0: t0, count: tc, tilesW: tilesW, tpi: tpi) { img, th, twLo, twHi, tl0 in
-                        let src = mb + co * tc + tl0
-                        let oy = th * 2
-                        let row0 = yout + ((img * cout + co) * ho + oy) * wo
-                        let hasRow1 = oy + 1 < ho
-                        let row1 = row0 + wo
-                        let res0 = epilogue.residual.map { $0 + ((img * cout + co) * ho + oy) * wo }
-                        let cnt = twHi - twLo
-                        @inline(__always) func finish(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ off: Int, _ res: UnsafePointer<Float>?) -> SIMD16<Float> {
-                            var r = hasSlope ? interleave(prelu(a, sv), prelu(b, sv)) : interleave(a, b)
-                            if let rp = res { r += UnsafeRawPointer(rp + off).loadUnaligned(as: SIMD16<Float>.self) }
-                            return r
-                        }
-                        var q = 0
-                        while q < cnt {
-                            @inline(__always) func m(_ i: Int) -> SIMD8<Float> { SIMD8<Float>.load(src + i * mStride + q) }
-                            let a01 = m(1) + m(5) + m(9), a02 = m(2) + m(6) + m(10)
-                            let y00 = m(0) + m(4) + m(8) + a01 + a02 + bv
-                            let y01 = a01 - a02 - (m(3) + m(7) + m(11)) + bv
-                            let ox = 2 * (twLo + q)
-                            let n = min(16, wo - ox, 2 * (cnt - q))   // valid output columns
-                            if n == 16 {
-                                finish(y00, y01, ox, res0).store(row0 + ox)
-                            } else {
-                                storePartial(finish(y00, y01, 0, nil), row0 + ox, n, res0.map { $0 + ox })
-                            }
-                            if hasRow1 {
-                                let a11 = m(5) - m(9) - m(13), a12 = m(6) - m(10) - m(14)
-                                let y10 = m(4) - m(8) - m(12) + a11 + a12 + bv
-                                let y11 = a11 - a12 - (m(7) - m(11) - m(15)) + bv
-                                if n == 16 {
-                                    finish(y10, y11, ox, res0.map { $0 + wo }).store(row1 + ox)
-                                } else {
-                                    storePartial(finish(y10, y11, 0, nil), row1 + ox, n, res0.map { $0 + wo + ox })
-                                }
-                            }
-                            q += 8
+                    let bias = biasP?[co] ?? 0
+                    withUnsafePointer(to: epilogue.slopes?[co] ?? 1) { slope in
+                        forEachTileRow(t0: t0, count: tc, tilesW: tilesW, tpi: tpi) { img, th, twLo, twHi, tl0 in
+                            let oy = th * 2, offset = (img * cout + co) * ho * wo + oy * wo + 2 * twLo
+                            csimd_winograd2_output(mb + co * tc + tl0, mStride, twHi - twLo, bias,
+                                                   epilogue.slopes == nil ? nil : slope, yout + offset,
+                                                   epilogue.residual.map { $0 + offset }, wo, min(2, ho - oy), wo - 2 * twLo)
                         }
                     }
                 }
@@ -214,31 +146,6 @@ func forEachTileRow(t0: Int, count: Int, tilesW: Int, tpi: Int, _ body: (Int, In
     }
 }
 
-/// `(a0, b0, a1, b1, ..., a7, b7)`
-@inline(__always)
-func interleave(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD16<Float> {
-    SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
-}
-
-extension SIMD8 where Scalar == Float {
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-    @inline(__always) static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { load(UnsafePointer(p)) }
-    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD8<Float>.self)
-    }
-}
-
-extension SIMD16 where Scalar == Float {
-    @inline(__always) static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD16<Float>.self)
-    }
-}
-
 /// Element-wise work fused into a convolution's output pass (inference):
 /// `y = prelu(conv(x) + bias) + residual`.
 struct ConvEpilogue {
@@ -246,29 +153,6 @@ struct ConvEpilogue {
     var slopes: UnsafePointer<Float>? = nil
     /// A tensor of the output's shape added last, or nil.
     var residual: UnsafePointer<Float>? = nil
-}
-
-/// Stores the first `n` lanes of `v` to `dst`, adding `residual[i]` when given.
-@inline(__always)
-func storePartial(_ v: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ residual: UnsafePointer<Float>?) {
-    var t = v
-    withUnsafeBytes(of: &t) { storeFirst($0.baseAddress!.assumingMemoryBound(to: Float.self), dst, n, residual) }
-}
-
-/// Stores the first `n` lanes of `v` to `dst`, adding `residual[i]` when given.
-@inline(__always)
-func storePartial(_ v: SIMD32<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ residual: UnsafePointer<Float>?) {
-    var t = v
-    withUnsafeBytes(of: &t) { storeFirst($0.baseAddress!.assumingMemoryBound(to: Float.self), dst, n, residual) }
-}
-
-@inline(__always)
-func storeFirst(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int, _ residual: UnsafePointer<Float>?) {
-    if let r = residual {
-        for i in 0..<n { dst[i] = src[i] + r[i] }
-    } else {
-        dst.update(from: src, count: n)
-    }
 }
 
 /// Floats of transformed input plus GEMM output held per tile group (V and M together);

@@ -1,4 +1,5 @@
 import CBLAS
+import CSIMD
 
 /// Winograd F(4×4, 3×3) forward convolution for 3×3 stride-1 kernels (Lavin & Gray, 2016).
 ///
@@ -91,30 +92,7 @@ final class Winograd4Kernel {
                             (dst + lo).update(from: plane + yy * w + x0 + lo, count: hi - lo)
                             if hi < len { (dst + hi).update(repeating: 0, count: len - hi) }
                         }
-                        var xx = 0
-                        while xx < len {
-                            @inline(__always) func d(_ i: Int) -> SIMD8<Float> { SIMD8<Float>.load(pr + i * rowLen + xx) }
-                            let r = bt(d(0), d(1), d(2), d(3), d(4), d(5))
-                            r.0.store(br + xx); r.1.store(br + rowLen + xx); r.2.store(br + 2 * rowLen + xx)
-                            r.3.store(br + 3 * rowLen + xx); r.4.store(br + 4 * rowLen + xx); r.5.store(br + 5 * rowLen + xx)
-                            xx += 8
-                        }
-                        for k in 0..<6 {
-                            let b = br + k * rowLen
-                            let dbase = vb + (6 * k) * vStride + c * ldv + tl0
-                            var q = 0
-                            while q < cnt {
-                                let a = SIMD32<Float>.load(b + 4 * q), nx = SIMD32<Float>.load(b + 4 * q + 4)
-                                let ae = a.evenHalf, ao = a.oddHalf
-                                let r = bt(ae.evenHalf, ao.evenHalf, ae.oddHalf, ao.oddHalf, nx.evenHalf.evenHalf, nx.oddHalf.evenHalf)
-                                // whole vectors: lanes past `cnt` land in the next segment (rewritten later by
-                                // this thread) or in the row padding
-                                let p = dbase + q
-                                r.0.store(p); r.1.store(p + vStride); r.2.store(p + 2 * vStride)
-                                r.3.store(p + 3 * vStride); r.4.store(p + 4 * vStride); r.5.store(p + 5 * vStride)
-                                q += 8
-                            }
-                        }
+                        csimd_winograd4_input(pr, br, rowLen, len, cnt, vb + c * ldv + tl0, vStride)
                     }
                 }
             }
@@ -136,46 +114,13 @@ final class Winograd4Kernel {
             let mStride = cout * tc
             Parallel.forEachChunk(cout, minimumPerThread: 1) { r in
                 for co in r {
-                    let bv = SIMD8<Float>(repeating: biasP?[co] ?? 0)
-                    let slope = epilogue.slopes?[co]
-                    forEachTileRow(t0: t0, count: tc, tilesW: tilesW, tpi: tpi) { img, th, twLo, twHi, tl0 in
-                        let src = mb + co * tc + tl0
-                        let oy = th * 4
-                        let planeOff = (img * cout + co) * ho * wo
-                        let cnt = twHi - twLo
-                        var q = 0
-                        while q < cnt {
-                            // Aᵀ over the rows of M for each column j, then Aᵀ over the columns
-                            @inline(__always) func col(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-                                @inline(__always) func m(_ i: Int) -> SIMD8<Float> { SIMD8<Float>.load(src + (6 * i + j) * mStride + q) }
-                                return at(m(0), m(1), m(2), m(3), m(4), m(5))
-                            }
-                            let c0 = col(0), c1 = col(1), c2 = col(2), c3 = col(3), c4 = col(4), c5 = col(5)
-                            let ox = 4 * (twLo + q)
-                            let n = min(32, wo - ox, 4 * (cnt - q))   // valid output columns
-                            @inline(__always) func emit(_ rr: Int, _ y: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
-                                if oy + rr >= ho { return }
-                                let rowOff = planeOff + (oy + rr) * wo
-                                let row = yout + rowOff
-                                var y0 = y.0 + bv, y1 = y.1 + bv, y2 = y.2 + bv, y3 = y.3 + bv
-                                if let a = slope {
-                                    let av = SIMD8<Float>(repeating: a)
-                                    y0 = prelu(y0, av); y1 = prelu(y1, av); y2 = prelu(y2, av); y3 = prelu(y3, av)
-                                }
-                                var vec = interleave4(y0, y1, y2, y3)
-                                let res = epilogue.residual.map { $0 + rowOff + ox }
-                                if n == 32 {
-                                    if let rp = res { vec += SIMD32<Float>.load(UnsafeMutablePointer(mutating: rp)) }
-                                    vec.store(row + ox)
-                                } else {
-                                    storePartial(vec, row + ox, n, res)
-                                }
-                            }
-                            emit(0, at(c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
-                            emit(1, at(c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
-                            emit(2, at(c0.2, c1.2, c2.2, c3.2, c4.2, c5.2))
-                            emit(3, at(c0.3, c1.3, c2.3, c3.3, c4.3, c5.3))
-                            q += 8
+                    let bias = biasP?[co] ?? 0
+                    withUnsafePointer(to: epilogue.slopes?[co] ?? 1) { slope in
+                        forEachTileRow(t0: t0, count: tc, tilesW: tilesW, tpi: tpi) { img, th, twLo, twHi, tl0 in
+                            let oy = th * 4, offset = (img * cout + co) * ho * wo + oy * wo + 4 * twLo
+                            csimd_winograd4_output(mb + co * tc + tl0, mStride, twHi - twLo, bias,
+                                                   epilogue.slopes == nil ? nil : slope, yout + offset,
+                                                   epilogue.residual.map { $0 + offset }, wo, min(4, ho - oy), wo - 4 * twLo)
                         }
                     }
                 }
@@ -184,53 +129,4 @@ final class Winograd4Kernel {
         }
         return out
     }
-}
-
-/// Bᵀ applied to six vectors (F(4×4,3×3) input transform, one dimension).
-@inline(__always)
-func bt(_ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>, _ d3: SIMD8<Float>, _ d4: SIMD8<Float>, _ d5: SIMD8<Float>)
-    -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-    let four: SIMD8<Float> = .init(repeating: 4), five: SIMD8<Float> = .init(repeating: 5), two: SIMD8<Float> = .init(repeating: 2)
-    let r0 = four * d0 - five * d2 + d4
-    let p = d4 - four * d2, s = d3 - four * d1
-    let r1 = p + s                  // −4d1 − 4d2 + d3 + d4
-    let r2 = p - s                  // 4d1 − 4d2 − d3 + d4
-    let p2 = d4 - d2, s2 = two * (d3 - d1)
-    let r3 = p2 + s2                // −2d1 − d2 + 2d3 + d4
-    let r4 = p2 - s2                // 2d1 − d2 − 2d3 + d4
-    let r5 = four * d1 - five * d3 + d5
-    return (r0, r1, r2, r3, r4, r5)
-}
-
-/// Aᵀ applied to six vectors (F(4×4,3×3) output transform, one dimension).
-@inline(__always)
-func at(_ m0: SIMD8<Float>, _ m1: SIMD8<Float>, _ m2: SIMD8<Float>, _ m3: SIMD8<Float>, _ m4: SIMD8<Float>, _ m5: SIMD8<Float>)
-    -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-    let a = m1 + m2, b = m1 - m2, c = m3 + m4, d = m3 - m4
-    return (m0 + a + c, b + 2 * d, a + 4 * c, b + 8 * d + m5)
-}
-
-/// `(a0, b0, c0, d0, a1, b1, c1, d1, ...)`
-@inline(__always)
-func interleave4(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) -> SIMD32<Float> {
-    SIMD32(a[0], b[0], c[0], d[0], a[1], b[1], c[1], d[1], a[2], b[2], c[2], d[2], a[3], b[3], c[3], d[3],
-           a[4], b[4], c[4], d[4], a[5], b[5], c[5], d[5], a[6], b[6], c[6], d[6], a[7], b[7], c[7], d[7])
-}
-
-extension SIMD32 where Scalar == Float {
-    @inline(__always) static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD32<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD32<Float>.self)
-    }
-    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD32<Float>.self)
-    }
-}
-
-/// PReLU of a vector without a masked select: `v ≥ 0 ? v : a·v`, computed as
-/// `v − (1 − a) · min(v, 0)` with `min(v, 0) = (v − |v|) / 2` (|v| by clearing the sign bit).
-@inline(__always)
-func prelu(_ v: SIMD8<Float>, _ a: SIMD8<Float>) -> SIMD8<Float> {
-    let absV = unsafeBitCast(unsafeBitCast(v, to: SIMD8<UInt32>.self) & SIMD8<UInt32>(repeating: 0x7FFF_FFFF), to: SIMD8<Float>.self)
-    let neg = (v - absV) * 0.5          // exact: min(v, 0)
-    return v - (1 - a) * neg            // v for v ≥ 0 (neg = 0), a·v up to rounding otherwise
 }
