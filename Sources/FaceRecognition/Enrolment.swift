@@ -50,6 +50,12 @@ extension FaceRecognizer {
             throw GalleryError.invalidArgument("enrolment takes one face per image: select largest, centre or reject-multiple.")
         }
         guard options.batchSize >= 1 else { throw GalleryError.invalidArgument("the batch size must be at least 1.") }
+        // Names are checked before anything is read or written: a refused one stops the enrolment.
+        for name in Set(items.map(\.identity)) {
+            if case .failure(let problem) = IdentityName.normalised(name) {
+                throw GalleryError.invalidArgument("the identity \(name.debugDescription) is refused: \(problem); rename it (the folder name is the identity).")
+            }
+        }
         var reports = [EnrolmentReport?](repeating: nil, count: items.count)
         func report(_ item: Int, _ outcome: EnrolmentOutcome, faces: Int? = nil, template: Int64? = nil, detail: String? = nil) {
             let r = EnrolmentReport(file: items[item].input.name, identity: items[item].identity, outcome: outcome,

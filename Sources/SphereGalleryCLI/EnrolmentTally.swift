@@ -1,31 +1,27 @@
 import FaceRecognition
 import Foundation
+import Gallery
 
 /// Counts of an enrolment's outcomes, the `--report` file and the summary.
 struct EnrolmentTally {
     private(set) var counts: [EnrolmentOutcome: Int] = [:]
     private var problems: [EnrolmentReport] = []
-    private var reportHandle: FileHandle?
+    private var reportFile: OutputFile?
 
     /// - Parameter report: a file to write one JSON line per image to.
     init(report: String?) throws {
-        if let report {
-            guard FileManager.default.createFile(atPath: report, contents: nil),
-                  let handle = FileHandle(forWritingAtPath: report) else {
-                throw CLIError.failed("cannot write the report \(report); check the folder exists and is writable.")
-            }
-            reportHandle = handle
-        }
+        // Written through OutputFile: a link, pipe or device at the path is written in place, never replaced.
+        reportFile = try report.map { try OutputFile(path: $0) }
     }
 
     mutating func record(_ report: EnrolmentReport) {
         counts[report.outcome, default: 0] += 1
         if report.outcome != .enrolled && report.outcome != .alreadyPresent { problems.append(report) }
-        guard let reportHandle, let line = try? ResultEncoding.line(report) else { return }
-        reportHandle.write(Data((line + "\n").utf8))
+        guard let reportFile, let line = try? ResultEncoding.line(report) else { return }
+        try? reportFile.write(Data((line + "\n").utf8))
     }
 
-    func finish() throws { try reportHandle?.close() }
+    func finish() throws { try reportFile?.commit() }
 
     func count(_ outcome: EnrolmentOutcome) -> Int { counts[outcome] ?? 0 }
 

@@ -48,6 +48,7 @@ struct IdentifyCommand: ParsableCommand {
         if !images.isEmpty { return try identifyPhotographs() }
         let queries = try vectors.map(VectorFiles.readJSONLines) ?? VectorFiles.readNPYWithLabels(npy!, labels: nil)
         let gallery = try Gallery.open(at: database.db, readOnly: true, storage: storage.storage)
+        warnAboutDamage(gallery)
         let results = try gallery.search(queries.map(\.vector), k: topK, threshold: threshold)
         let enrolled = try gallery.enrolledKeys(among: Set(queries.compactMap(\.identity)))
         try gallery.close()
@@ -100,6 +101,7 @@ struct IdentifyCommand: ParsableCommand {
         let recognizer = try FaceRecognizer.open(gallery: database.db, readOnly: true, model: model, storage: storage.storage,
                                                 maxSide: size.maxSide.pixels)
         defer { try? recognizer.close() }
+        warnAboutDamage(recognizer.gallery)
         let paths = images.flatMap { ImageInputs.files(under: $0) }
         guard !paths.isEmpty else { throw CLIError.usage("no images found in \(images.joined(separator: ", "))") }
         var failures = 0, rows: [[String]] = [], used: Float?
