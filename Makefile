@@ -37,7 +37,7 @@ schema:
 ## (Tools/test_summary.py). With the shared data present (../shared or SPHERE_GALLERY_SHARED) and
 ## the models fetched, a skipped test fails the run: only a user's clone without them may skip.
 SHARED_DATA := $(or $(SPHERE_GALLERY_SHARED),../shared)
-test: deps models test-tools test-swift test-fuzz example test-serve
+test: deps models test-tools test-swift test-fuzz test-serve
 	@$(PYTHON) Tools/test_summary.py .build/test-tools.log .build/test-swift*.xml .build/test-serve.log \
 	  $(if $(wildcard $(SHARED_DATA)/data/lfw/pairs.txt),--no-skips)
 
