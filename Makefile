@@ -37,7 +37,7 @@ schema:
 ## (Tools/test_summary.py). With the shared data present (../shared or SPHERE_GALLERY_SHARED) and
 ## the models fetched, a skipped test fails the run: only a user's clone without them may skip.
 SHARED_DATA := $(or $(SPHERE_GALLERY_SHARED),../shared)
-test: deps models test-tools test-swift test-fuzz test-serve
+test: deps models test-tools test-swift test-fuzz test-serve example
 	@$(PYTHON) Tools/test_summary.py .build/test-tools.log .build/test-swift*.xml .build/test-serve.log \
 	  $(if $(wildcard $(SHARED_DATA)/data/lfw/pairs.txt),--no-skips)
 
@@ -62,7 +62,9 @@ test-swift:
 	  echo "Swift (swift test):"; $(PYTHON) Tools/test_summary.py .build/test-swift*.xml --status $$status
 
 ## example: build Examples/IdentifyPhoto against a tagged clone (a versioned dependency) and run it
-example: build
+## (part of `make test`; the CLI that enrols its gallery is built with the test flags, so no rebuild)
+example: deps
+	swift build $(TEST_FLAGS) --product sphere-gallery
 	Tools/example.sh $(LFW)/images
 
 ## demo: enrol 100 LFW people (LFW=DIR; else a synthetic gallery), identify held-out photos and strangers
