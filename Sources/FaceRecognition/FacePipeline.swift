@@ -170,6 +170,17 @@ public final class FacePipeline: Sendable {
         return try align(image, landmarks: points, template: cropTemplate)
     }
 
+    /// The crop of a subject centred in `image` when no face was found: the model's template laid
+    /// over a box of 40% of the image at its centre (LFW images are centred on their subject).
+    public func centreBoxCrop(_ image: Image) throws -> Image {
+        let side = 0.4 * Double(min(image.width, image.height))
+        let x0 = (Double(image.width) - side) / 2, y0 = (Double(image.height) - side) / 2
+        let landmarks = cropTemplate.points.map {
+            Point2D(x0 + $0.x / Double(cropTemplate.width) * side, y0 + $0.y / Double(cropTemplate.height) * side)
+        }
+        return try align(image, landmarks: landmarks, template: cropTemplate)
+    }
+
     // MARK: Embedding
 
     /// Embeds crops of the model's input size in batches of `batchSize`; unit vectors in order.
