@@ -71,20 +71,24 @@ public final class HeadExperiment {
         heads.append(raw)
 
         for name in settings.heads {
-            var best: (features: Int, epochs: Int, accuracy: Double, head: FeatureHead)?
+            var best: (configuration: HeadConfiguration, accuracy: Double, head: FeatureHead)?
             for d in settings.featureChoices {
                 for epochs in settings.epochChoices {
-                    progress("\(name): View 1, d = \(d), \(epochs) epochs")
-                    let head = try train(name, features: d, epochs: epochs, people: view1.trainPeople)
-                    let accuracy = try verification(files.devTestPairs, view1.testPairIndices, embed: embedder(head)).accuracy
-                    trials.append(.init(head: name, features: d, epochs: epochs, accuracy: accuracy))
-                    if best == nil || accuracy > best!.accuracy { best = (d, epochs, accuracy, head) }
+                    for lr in settings.learningRateChoices {
+                        progress("\(name): View 1, d = \(d), \(epochs) epochs, lr \(lr)")
+                        let configuration = try settings.configuration(head: name, features: d, epochs: epochs, learningRate: lr)
+                        let head = try train(configuration, people: view1.trainPeople)
+                        let accuracy = try verification(files.devTestPairs, view1.testPairIndices, embed: embedder(head)).accuracy
+                        trials.append(.init(head: name, features: d, epochs: epochs, learningRate: lr, accuracy: accuracy))
+                        if best == nil || accuracy > best!.accuracy { best = (configuration, accuracy, head) }
+                    }
                 }
             }
-            guard let best else { throw TrainingError.invalidOption("the View 1 grid is empty: give at least one d and one epoch count") }
-            var report = HeadExperimentReport.Head(head: name, features: best.features, epochs: best.epochs)
+            guard let best else { throw TrainingError.invalidOption("the View 1 grid is empty: give at least one d, epoch count and learning rate") }
+            var report = HeadExperimentReport.Head(head: name, features: best.configuration.features, epochs: best.configuration.epochs,
+                                                   learningRate: best.configuration.learningRate)
             try evaluate(&report, embed: embedder(best.head), view1: view1, folds: folds, halves: halves) { people in
-                self.embedder(try self.train(name, features: best.features, epochs: best.epochs, people: people))
+                self.embedder(try self.train(best.configuration, people: people))
             }
             heads.append(report)
         }
@@ -138,11 +142,11 @@ public final class HeadExperiment {
     }
 
     /// A head trained on every image of `people`, labelled by person.
-    private func train(_ name: String, features: Int, epochs: Int, people: [String]) throws -> FeatureHead {
+    private func train(_ configuration: HeadConfiguration, people: [String]) throws -> FeatureHead {
         let rows = data.rows(of: Set(people))
         var label: [String: Int] = [:]
         for r in rows where label[data.images[r].name] == nil { label[data.images[r].name] = label.count }
-        let trainer = try HeadTrainer(configuration: try settings.configuration(head: name, features: features, epochs: epochs),
+        let trainer = try HeadTrainer(configuration: configuration,
                                       values: data.values(rows), dim: data.features.dim,
                                       labels: rows.map { label[data.images[$0].name]! })
         try trainer.train()

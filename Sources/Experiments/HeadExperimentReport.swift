@@ -9,7 +9,13 @@ public struct HeadExperimentReport: Codable, Sendable {
         public var head: String
         public var features: Int
         public var epochs: Int
+        public var learningRate: Float
         public var accuracy: Double
+
+        enum CodingKeys: String, CodingKey {
+            case head, features, epochs, accuracy
+            case learningRate = "learning_rate"
+        }
     }
 
     public struct Verification: Codable, Sendable {
@@ -52,6 +58,7 @@ public struct HeadExperimentReport: Codable, Sendable {
         /// The View 1 choice (nil for `raw`).
         public var features: Int?
         public var epochs: Int?
+        public var learningRate: Float?
         public var view1: Verification?
         public var view1Angles: AngleStatistics?
         public var view2: Verification?
@@ -62,6 +69,7 @@ public struct HeadExperimentReport: Codable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case head, features, epochs, view1, view2, megaface
+            case learningRate = "learning_rate"
             case view1Angles = "view1_angles"
             case view2Angles = "view2_angles"
             case megafaceAngles = "megaface_angles"

@@ -5,13 +5,13 @@ import FaceEmbedding
 public struct HeadExperimentSettings: Codable, Sendable {
     /// `softmax` and `m1` … `m4` (A-Softmax with that margin; m1 is the modified softmax).
     public var heads = ["softmax", "m1", "m2", "m3", "m4"]
-    /// The View 1 grid: output size d × epochs; each head keeps its best pair.
-    public var featureChoices = [128, 512]
-    public var epochChoices = [10, 30]
+    /// The View 1 grid: output size d × epochs × learning rate; each head keeps its best.
+    public var featureChoices = [64, 128]
+    public var epochChoices = [10, 20]
+    public var learningRateChoices: [Float] = [0.1, 0.01]
     /// Width of a hidden layer (two-layer heads); nil for one linear map.
     public var hidden: Int?
     public var batchSize = 256
-    public var learningRate: Float = 0.1
     /// λ = max(lambdaMin, lambdaBase / (1 + γ·it)), reaching lambdaMin half-way through.
     public var lambdaBase = 1000.0
     public var lambdaMin = 5.0
@@ -28,7 +28,7 @@ public struct HeadExperimentSettings: Codable, Sendable {
         case featureChoices = "feature_choices"
         case epochChoices = "epoch_choices"
         case batchSize = "batch_size"
-        case learningRate = "learning_rate"
+        case learningRateChoices = "learning_rate_choices"
         case lambdaBase = "lambda_base"
         case lambdaMin = "lambda_min"
         case view2Folds = "view2_folds"
@@ -39,18 +39,19 @@ public struct HeadExperimentSettings: Codable, Sendable {
 
     public init() {}
 
-    /// The same code on less data: d = 128 and 5 epochs only, View 2 folds 1 and 2.
+    /// The same code on less data: d = 128, 5 epochs, lr 0.1 only, View 2 folds 1 and 2.
     public static var quick: HeadExperimentSettings {
         var s = HeadExperimentSettings()
         s.featureChoices = [128]
         s.epochChoices = [5]
+        s.learningRateChoices = [0.1]
         s.view2Folds = [0, 1]
         return s
     }
 
-    /// The training configuration of `head` (`softmax`, `m1` … `m4`) with d features and epochs.
+    /// The training configuration of `head` (`softmax`, `m1` … `m4`) at one point of the grid.
     /// - Throws: `TrainingError.invalidOption` for another head name.
-    public func configuration(head: String, features: Int, epochs: Int) throws -> HeadConfiguration {
+    public func configuration(head: String, features: Int, epochs: Int, learningRate: Float) throws -> HeadConfiguration {
         var c = HeadConfiguration()
         if head == "softmax" {
             c.loss = "softmax"

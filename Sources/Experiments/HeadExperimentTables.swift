@@ -19,11 +19,11 @@ public struct HeadExperimentTables: Sequence {
 
     /// Accuracy, TAR, EER, open-set rates and the angle ratio per head.
     public static func summary(_ report: HeadExperimentReport) -> CSVTable {
-        CSVTable(header: ["head", "d", "epochs", "view1_accuracy", "view2_accuracy", "view2_std", "view2_tar_at_far_1e-3",
+        CSVTable(header: ["head", "d", "epochs", "lr", "view1_accuracy", "view2_accuracy", "view2_std", "view2_tar_at_far_1e-3",
                           "view2_eer", "megaface_rank1", "megaface_fnir_at_fpir_0.1", "megaface_fnir_at_fpir_0.01",
                           "view2_angle_ratio", "megaface_angle_ratio"],
                  rows: report.heads.map { h in
-                     [h.head, h.features.map(String.init) ?? "", h.epochs.map(String.init) ?? "",
+                     [h.head, h.features.map(String.init) ?? "", h.epochs.map(String.init) ?? "", h.learningRate.map { "\($0)" } ?? "",
                       number(h.view1?.accuracy), number(h.view2?.accuracy), number(h.view2?.accuracyStd),
                       number(h.view2?.tarAtFAR1e3), number(h.view2?.eer), number(h.megaface?.rank1),
                       number(h.megaface?.fnirAtFPIR[ReportFormat.key(0.1)]), number(h.megaface?.fnirAtFPIR[ReportFormat.key(0.01)]),
@@ -32,8 +32,8 @@ public struct HeadExperimentTables: Sequence {
     }
 
     public static func trials(_ report: HeadExperimentReport) -> CSVTable {
-        CSVTable(header: ["head", "d", "epochs", "view1_accuracy"],
-                 rows: report.view1Trials.map { [$0.head, String($0.features), String($0.epochs), number($0.accuracy)] })
+        CSVTable(header: ["head", "d", "epochs", "lr", "view1_accuracy"],
+                 rows: report.view1Trials.map { [$0.head, String($0.features), String($0.epochs), "\($0.learningRate)", number($0.accuracy)] })
     }
 
     public static func angles(_ report: HeadExperimentReport) -> CSVTable {

@@ -2,7 +2,8 @@ import Foundation
 import NeuralNet
 
 /// A small network trained on top of frozen embeddings: `[N, inputFeatures]` →
-/// `[N, outputFeatures]`, one linear map, or two with a PReLU between (`hidden`). Its output,
+/// `[N, outputFeatures]`, one linear map (initialised as the identity), or two with a PReLU
+/// between (`hidden`, PyTorch's random initialisation). Its output,
 /// normalised, is the new embedding; cosines compare it.
 public final class FeatureHead {
     public let inputFeatures: Int
@@ -10,7 +11,6 @@ public final class FeatureHead {
     public let hidden: Int?
     public let network: Sequential
 
-    /// Seeded PyTorch-style initialisation.
     /// - Throws: `NeuralNetError.invalidArgument` for non-positive sizes.
     public init(inputFeatures: Int, outputFeatures: Int, hidden: Int?, seed: UInt64) throws {
         self.inputFeatures = inputFeatures
@@ -23,7 +23,14 @@ public final class FeatureHead {
                 ("fc2", try Linear(inputFeatures: hidden, outputFeatures: outputFeatures, seed: seed &+ 1)),
             ])
         } else {
-            network = Sequential([("fc1", try Linear(inputFeatures: inputFeatures, outputFeatures: outputFeatures, seed: seed))])
+            // One linear map starts as the identity (zero-padded or truncated; zero bias): training
+            // begins from the frozen network's own vectors.
+            let linear = try Linear(inputFeatures: inputFeatures, outputFeatures: outputFeatures, seed: seed)
+            linear.weight.value.zero()
+            for i in 0..<min(inputFeatures, outputFeatures) { linear.weight.value.pointer[i * inputFeatures + i] = 1 }
+            linear.bias?.value.zero()
+            linear.weight.markModified()
+            network = Sequential([("fc1", linear)])
         }
     }
 

@@ -18,17 +18,18 @@ struct EvalHeadsCommand: ParsableCommand {
             same protocols. Also the angle statistics of the test people (largest intra-class angle
             to the identity's centre, smallest angle between centres, their ratio).
             --out DIR: report.json, heads.csv, view1_trials.csv, angles.csv, view2_roc_<head>.csv.
-            --quick: d = 128, 5 epochs, View 2 folds 1-2 only (a few minutes).
+            --quick: d = 128, 5 epochs, lr 0.1, View 2 folds 1-2 only (a few minutes).
             """)
 
     @Option(help: "LFW image folder (NAME/NAME_XXXX.jpg); the protocol files are read beside it.") var lfw: String
     @OptionGroup var faces: FaceOptions
     @Option(help: "Report folder.") var out: String?
     @Option(help: "Feature cache folder (default: OUT/features).") var cache: String?
-    @Flag(help: "The same protocols on less: d 128, 5 epochs, two View 2 folds.") var quick = false
+    @Flag(help: "The same protocols on less: d 128, 5 epochs, lr 0.1, two View 2 folds.") var quick = false
     @Option(help: "Heads to train, comma-separated: softmax, m1, m2, m3, m4 (empty: only the raw vectors).") var heads: String?
     @Option(help: "View 1 choices of the output size d, comma-separated.") var features: String?
     @Option(help: "View 1 choices of the number of epochs, comma-separated.") var epochs: String?
+    @Option(name: .customLong("lr"), help: "View 1 choices of the learning rate, comma-separated.") var learningRates: String?
     @Option(help: "Hidden width: two-layer heads (Linear, PReLU, Linear).") var hidden: Int?
     @Option(help: "Protocols after View 1, comma-separated: view2, megaface (empty: View 1 only).") var protocols = "view2,megaface"
     @Option(help: "Seed of the heads' initialisation and shuffling, and of the MegaFace halves.") var seed: UInt64 = 0
@@ -39,13 +40,18 @@ struct EvalHeadsCommand: ParsableCommand {
         if let heads { settings.heads = heads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         if let features { settings.featureChoices = try integers(features, option: "--features") }
         if let epochs { settings.epochChoices = try integers(epochs, option: "--epochs") }
+        if let learningRates {
+            let values = learningRates.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else { throw ValidationError("--lr: positive numbers, comma-separated") }
+            settings.learningRateChoices = values.map { $0! }
+        }
         settings.hidden = hidden
         settings.seed = seed
         let chosen = Set(protocols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         guard chosen.isSubset(of: ["view2", "megaface", ""]) else { throw ValidationError("--protocols: use view2, megaface or both") }
         settings.runView2 = chosen.contains("view2")
         settings.runMegaFace = chosen.contains("megaface")
-        for h in settings.heads { _ = try settings.configuration(head: h, features: 8, epochs: 1) }
+        for h in settings.heads { _ = try settings.configuration(head: h, features: 8, epochs: 1, learningRate: 0.1) }
 
         let folder = (lfw as NSString).deletingLastPathComponent
         let files = try LFWProtocolFiles.load(folder: folder)

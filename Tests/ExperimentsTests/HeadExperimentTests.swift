@@ -52,6 +52,7 @@ private struct SyntheticLFW {
         settings.heads = ["softmax", "m2"]
         settings.featureChoices = [4, 8]
         settings.epochChoices = [3]
+        settings.learningRateChoices = [0.1]
         settings.batchSize = 16
         let experiment = HeadExperiment(data: lfw.data, files: lfw.files, settings: settings, model: "synthetic")
         var phases: [String] = []
@@ -69,7 +70,7 @@ private struct SyntheticLFW {
         // The chosen setting is the best View 1 trial of its head.
         for head in report.heads.dropFirst() {
             let best = report.view1Trials.filter { $0.head == head.head }.max { $0.accuracy < $1.accuracy }!
-            #expect(head.features == best.features && head.epochs == best.epochs)
+            #expect(head.features == best.features && head.epochs == best.epochs && head.learningRate == best.learningRate)
         }
         #expect(phases.contains("m2: View 2 fold 10"))
         #expect(experiment.view2ROC.keys.sorted() == ["m2", "raw", "softmax"])
@@ -94,6 +95,6 @@ private struct SyntheticLFW {
     @Test func anUnknownHeadIsRefused() {
         var settings = HeadExperimentSettings()
         settings.heads = ["m7"]
-        #expect(throws: (any Error).self) { _ = try settings.configuration(head: "m7", features: 8, epochs: 1) }
+        #expect(throws: (any Error).self) { _ = try settings.configuration(head: "m7", features: 8, epochs: 1, learningRate: 0.1) }
     }
 }
