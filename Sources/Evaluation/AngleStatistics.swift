@@ -1,7 +1,7 @@
 import Foundation
 
-/// SphereFace's geometric claim, measured: how far images spread around their identity's
-/// centre against how close the centres of different identities come. Angles in degrees between
+/// SphereFace's geometric claim, measured: how far apart images of one identity lie against how
+/// close the centres of different identities come. Angles in degrees between
 /// unit vectors; an identity's centre is the normalised mean of its images' vectors. The margin
 /// is doing its job when the largest intra-class angle is below the smallest inter-class one
 /// (ratio < 1).
@@ -9,8 +9,9 @@ public struct AngleStatistics: Codable, Sendable, Equatable {
     /// Identities with at least two images, and their images.
     public var identities: Int
     public var images: Int
-    /// Largest and mean angle between an image and its identity's centre.
+    /// Largest angle between two images of one identity.
     public var maxIntraClassAngle: Double
+    /// Mean angle between an image and its identity's centre.
     public var meanIntraClassAngle: Double
     /// Smallest angle between two identity centres, and the mean over identities of the angle
     /// to the nearest other centre.
@@ -59,11 +60,10 @@ public struct AngleStatistics: Codable, Sendable, Equatable {
             for r in rows { for q in 0..<dim { sum[q] += vectors[r][q] } }
             let centre = unit(sum)
             centres.append(centre)
-            for r in rows {
-                let a = angle(vectors[r], centre)
-                maxIntra = max(maxIntra, a)
-                sumIntra += a
+            for (i, r) in rows.enumerated() {
+                sumIntra += angle(vectors[r], centre)
                 count += 1
+                for q in rows[(i + 1)...] { maxIntra = max(maxIntra, angle(vectors[r], vectors[q])) }
             }
         }
         var minInter = Double.infinity, sumNearest = 0.0

@@ -55,7 +55,9 @@ struct EvalHeadsCommand: ParsableCommand {
 
         let folder = (lfw as NSString).deletingLastPathComponent
         let files = try LFWProtocolFiles.load(folder: folder)
-        let data = try embedLFW()
+        // With no head to train and only View 1 to run, only its test people need vectors.
+        let onlyView1 = settings.heads.isEmpty && !settings.runView2 && !settings.runMegaFace
+        let data = try embedLFW(people: onlyView1 ? Set(files.devTestPairs.images.map(\.name)) : nil)
         let experiment = HeadExperiment(data: data, files: files, settings: settings, model: faces.modelName)
         if !output.json && isatty(STDERR_FILENO) == 1 {
             experiment.progress = { FileHandle.standardError.write(Data(("\r\u{1B}[K" + $0).utf8)) }
@@ -77,11 +79,11 @@ struct EvalHeadsCommand: ParsableCommand {
         return values.map { $0! }
     }
 
-    /// Every image of the LFW folder, embedded (or read from the cache).
-    private func embedLFW() throws -> LFWFeatureSet {
+    /// Every image of the LFW folder (of `people` only, when given), embedded or read from the cache.
+    private func embedLFW(people only: Set<String>?) throws -> LFWFeatureSet {
         var entries: [FeatureInputs.Entry] = [], images: [LFWImage] = []
         let people = (try? FileManager.default.contentsOfDirectory(atPath: lfw)) ?? []
-        for person in people.sorted() where !person.hasPrefix(".") {
+        for person in people.sorted() where !person.hasPrefix(".") && only.map({ $0.contains(person) }) ?? true {
             let dir = (lfw as NSString).appendingPathComponent(person)
             for file in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() {
                 // LFW's names: NAME_NNNN.jpg
@@ -98,7 +100,7 @@ struct EvalHeadsCommand: ParsableCommand {
         var featureCache = FeatureCache(folder: cacheFolder, modelName: faces.modelName, landmarks: faces.landmarks,
                                         selection: .centre, quiet: output.json)
         featureCache.centreBoxFallback = true
-        let features = try featureCache.features(name: "lfw", entries: entries,
+        let features = try featureCache.features(name: only == nil ? "lfw" : "lfw-view1-test", entries: entries,
                                                  pipeline: .init(modelName: faces.modelName, landmarks: faces.landmarks))
         let kept = Set(features.sources)
         return try LFWFeatureSet(features: features.matrix, images: zip(entries, images).filter { kept.contains($0.0.path) }.map(\.1))

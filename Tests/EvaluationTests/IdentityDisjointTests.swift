@@ -86,10 +86,10 @@ import Testing
         let features = try FeatureMatrix(vectors: [at(-10), at(10), at(70), at(110), at(200)])
         let stats = try AngleStatistics(features: features, identities: ["A", "A", "B", "B", "C"])
         #expect(stats.identities == 2 && stats.images == 4)       // C has one image: left out
-        #expect(abs(stats.maxIntraClassAngle - 20) < 1e-3)
+        #expect(abs(stats.maxIntraClassAngle - 40) < 1e-3)       // B's two images
         #expect(abs(stats.meanIntraClassAngle - 15) < 1e-3)
         #expect(abs(stats.minInterClassAngle - 90) < 1e-3)
-        #expect(abs(stats.ratio - 20.0 / 90) < 1e-5)
+        #expect(abs(stats.ratio - 40.0 / 90) < 1e-5)
         let mean = AngleStatistics.mean([stats, stats])
         #expect(mean?.identities == 4 && abs((mean?.ratio ?? 0) - stats.ratio) < 1e-12)
     }
