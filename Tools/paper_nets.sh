@@ -9,7 +9,7 @@
 set -euo pipefail
 lfw="$1"; out="$2/nets"; quick="${3:-}"
 sg="${SG:-.build/release/sphere-gallery}"
-epochs=12; batch=64
+epochs=16; batch=64
 [ -n "$quick" ] && epochs=1
 people="$out/people"
 rm -rf "$people" && mkdir -p "$people"
@@ -24,10 +24,17 @@ iterations=$(( (images + batch - 1) / batch * epochs ))
 gamma=$(python3 -c "print((1500 / 5 - 1) / max(1, $iterations / 2))")
 for head in softmax m1 m2 m3 m4; do
   if [ "$head" = softmax ]; then loss=(--head softmax); else loss=(--head asoftmax --m "${head#m}"); fi
-  echo "nets: training $head ($epochs epochs)" >&2
-  "$sg" train --data "$people" --align --aligned-cache "$out/aligned" --net sphere4 --widths 16,32,64,128 \
-    --features 128 --batch "$batch" --lr 0.1 --epochs "$epochs" --lambda-gamma "$gamma" --seed 1 \
-    --checkpoint-every 0 "${loss[@]}" --out "$out/$head.safetensors" --json > "$out/$head.train.jsonl"
+  # A run whose loss diverges is started again at a lower learning rate (the log keeps the rate used).
+  trained=""
+  for lr in 0.05 0.02 0.01; do
+    echo "nets: training $head ($epochs epochs, lr $lr)" >&2
+    if "$sg" train --data "$people" --align --aligned-cache "$out/aligned" --net sphere4 --widths 16,32,64,128 \
+        --features 128 --batch "$batch" --lr "$lr" --epochs "$epochs" --lambda-gamma "$gamma" --seed 1 \
+        --checkpoint-every 0 "${loss[@]}" --out "$out/$head.safetensors" --json > "$out/$head.train.jsonl"; then
+      trained=1; break
+    fi
+  done
+  [ -n "$trained" ] || { echo "nets: $head diverged at every learning rate" >&2; exit 1; }
   echo "nets: testing $head on View 1" >&2
   "$sg" eval heads --lfw "$lfw/images" --model "sphere4:$out/$head.safetensors" --heads "" --protocols "" \
     --cache "$out/features-$head" --out "$out/$head" --json > /dev/null
