@@ -3,6 +3,7 @@ import Evaluation
 import Experiments
 import FaceRecognition
 import Foundation
+import Gallery
 
 struct EvalHeadsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -112,7 +113,7 @@ struct EvalHeadsCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let encoder = ReportFormat.jsonEncoder()
             encoder.outputFormatting.insert(.prettyPrinted)
-            try encoder.encode(report).write(to: URL(fileURLWithPath: path("report.json")), options: .atomic)
+            try OutputFile.write(try encoder.encode(report), to: path("report.json"))
         } catch {
             throw EvaluationError.unwritableFile(path: folder, reason: "\(error)")
         }
