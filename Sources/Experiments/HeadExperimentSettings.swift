@@ -7,7 +7,7 @@ public struct HeadExperimentSettings: Codable, Sendable {
     public var heads = ["softmax", "m1", "m2", "m3", "m4"]
     /// The View 1 grid: output size d × epochs × learning rate; each head keeps its best.
     public var featureChoices = [64, 128]
-    public var epochChoices = [10, 20]
+    public var epochChoices = [5, 10]
     public var learningRateChoices: [Float] = [0.1, 0.01]
     /// Width of a hidden layer (two-layer heads); nil for one linear map.
     public var hidden: Int?
