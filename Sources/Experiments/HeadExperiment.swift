@@ -62,7 +62,8 @@ public final class HeadExperiment {
         let start = Date()
         let view1 = try IdentityDisjointProtocols.view1(train: files.devTrain, testPairs: files.devTestPairs)
         let folds = try IdentityDisjointProtocols.view2(people: files.people, pairs: files.pairs)
-        let halves = try MegaFaceHalves(imageCounts: data.imageCounts, minProbeImages: settings.minProbeImages, seed: settings.seed)
+        let halves = settings.runMegaFace
+            ? try MegaFaceHalves(imageCounts: data.imageCounts, minProbeImages: settings.minProbeImages, seed: settings.seed) : nil
         var trials: [HeadExperimentReport.Trial] = []
         var heads: [HeadExperimentReport.Head] = []
 
@@ -100,7 +101,7 @@ public final class HeadExperiment {
     /// View 1 with `embed`, then View 2 and the halved MegaFace-style run with an embedder made
     /// for each set of training people.
     private func evaluate(_ report: inout HeadExperimentReport.Head, embed: Embedder, view1: IdentityDisjointFold,
-                          folds: [IdentityDisjointFold], halves: MegaFaceHalves,
+                          folds: [IdentityDisjointFold], halves: MegaFaceHalves?,
                           trainedOn: ([String]) throws -> Embedder) throws {
         progress("\(report.head): View 1")
         let (v1, _) = try verificationWithROC(files.devTestPairs, view1.testPairIndices, embed: embed)
@@ -122,7 +123,7 @@ public final class HeadExperiment {
             report.view2Angles = AngleStatistics.mean(foldAngles)
             view2ROC[report.head] = roc
         }
-        if settings.runMegaFace {
+        if let halves {
             progress("\(report.head): MegaFace-style, halved")
             let e = try trainedOn(halves.trainPeople)
             let (openSet, probeAngles) = try megaface(halves, embed: e)

@@ -68,7 +68,9 @@ struct EvalHeadsCommand: ParsableCommand {
         if !output.json && isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if let out { try write(report, rocs: experiment.view2ROC, to: out) }
         if output.json {
-            FileHandle.standardOutput.write(try ReportFormat.jsonEncoder().encode(report) + Data("\n".utf8))
+            let encoder = ReportFormat.jsonEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]      // one line
+            FileHandle.standardOutput.write(try encoder.encode(report) + Data("\n".utf8))
         } else {
             printSummary(report)
         }
@@ -111,9 +113,7 @@ struct EvalHeadsCommand: ParsableCommand {
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let encoder = ReportFormat.jsonEncoder()
-            encoder.outputFormatting.insert(.prettyPrinted)
-            try OutputFile.write(try encoder.encode(report), to: path("report.json"))
+            try OutputFile.write(try ReportFormat.jsonEncoder().encode(report), to: path("report.json"))
         } catch {
             throw EvaluationError.unwritableFile(path: folder, reason: "\(error)")
         }
