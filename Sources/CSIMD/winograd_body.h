@@ -188,3 +188,62 @@ void N(winograd2_output)(const float *m, long mStride, long count, float bias, c
 #undef M
     }
 }
+
+/// A applied to four vectors (the adjoint of Aᵀ: one dimension of the output-gradient transform).
+static inline void winograd4_a(f32x8 y0, f32x8 y1, f32x8 y2, f32x8 y3, f32x8 *g) {
+    f32x8 e = y0 + y2, o = y1 + y3;
+    f32x8 e4 = y0 + 4 * y2, o4 = 2 * y1 + 8 * y3;
+    g[0] = y0;
+    g[1] = e + o;   // y0 + y1 + y2 + y3
+    g[2] = e - o;   // y0 − y1 + y2 − y3
+    g[3] = e4 + o4; // y0 + 2y1 + 4y2 + 8y3
+    g[4] = e4 - o4; // y0 − 2y1 + 4y2 − 8y3
+    g[5] = y3;
+}
+
+void N(winograd4_gradient)(const float *rows, float *scratch, long rowLen, long len, long count, float *v,
+                           long vStride) {
+    // Rows: A over the four output-gradient rows, as contiguous vectors.
+    for (long x = 0; x < len; x += 8) {
+        f32x8 r[6];
+        winograd4_a(load8f(rows + x), load8f(rows + rowLen + x), load8f(rows + 2 * rowLen + x),
+                    load8f(rows + 3 * rowLen + x), r);
+        for (int k = 0; k < 6; k++) store8f(scratch + k * rowLen + x, r[k]);
+    }
+    // Columns: A over the column phases x = 4q + j of eight tiles at a time.
+    for (int k = 0; k < 6; k++) {
+        const float *b = scratch + k * rowLen;
+        float *d = v + 6 * k * vStride;
+        for (long q = 0; q < count; q += 8) {
+            f32x8 phase[4], r[6];
+            deinterleave4(b + 4 * q, phase);
+            winograd4_a(phase[0], phase[1], phase[2], phase[3], r);
+            for (int i = 0; i < 6; i++) store8f(d + i * vStride + q, r[i]);
+        }
+    }
+}
+
+void N(winograd2_gradient)(const float *rows, float *scratch, long rowLen, long len, long count, float *v,
+                           long vStride) {
+    // Rows: A (y0, y0 + y1, y0 − y1, −y1) over the two output-gradient rows.
+    for (long x = 0; x < len; x += 8) {
+        f32x8 y0 = load8f(rows + x), y1 = load8f(rows + rowLen + x);
+        store8f(scratch + x, y0);
+        store8f(scratch + rowLen + x, y0 + y1);
+        store8f(scratch + 2 * rowLen + x, y0 - y1);
+        store8f(scratch + 3 * rowLen + x, -y1);
+    }
+    // Columns: the same over the even/odd columns of eight tiles at a time.
+    for (int k = 0; k < 4; k++) {
+        const float *b = scratch + k * rowLen;
+        float *d = v + 4 * k * vStride;
+        for (long q = 0; q < count; q += 8) {
+            f32x8 e, o;
+            deinterleave2(b + 2 * q, &e, &o);
+            store8f(d + q, e);
+            store8f(d + vStride + q, e + o);
+            store8f(d + 2 * vStride + q, e - o);
+            store8f(d + 3 * vStride + q, -o);
+        }
+    }
+}

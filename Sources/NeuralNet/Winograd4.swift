@@ -48,7 +48,6 @@ final class Winograd4Kernel {
     func forward(_ x: Tensor, bias: Tensor?, padding: (Int, Int), outputHeight ho: Int, outputWidth wo: Int,
                  epilogue: ConvEpilogue = ConvEpilogue()) -> Tensor {
         let n = x.shape[0], h = x.shape[2], w = x.shape[3]
-        let (ph, pw) = padding
         let out = Tensor(uninitialized: [n, cout, ho, wo])
         let tilesH = (ho + 3) / 4, tilesW = (wo + 3) / 4
         let tpi = tilesH * tilesW
@@ -65,37 +64,9 @@ final class Winograd4Kernel {
             let vb = v.base, mb = m.base
             let ldv = tc + 8              // V rows padded so 8-wide stores may overrun a segment
             let vStride = cin * ldv
-            // Input transform V[ξ][c][t] = (Bᵀ d B)_ξ per tile row: zero-padded rows, row step as
-            // contiguous vectors, column step on the 4 column phases (x = 4q + j).
-            Parallel.forEachChunk(cin, minimumPerThread: 1) { r in
-                let rowLen = 4 * (tilesW + 8) + 64
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 12 * rowLen)
-                defer { scratch.deallocate() }
-                let pr = scratch, br = scratch + 6 * rowLen
-                for c in r {
-                    forEachTileRow(t0: t0, count: tc, tilesW: tilesW, tpi: tpi) { img, th, twLo, twHi, tl0 in
-                        let plane = xin + (img * cin + c) * h * w
-                        let y0 = th * 4 - ph
-                        let cnt = twHi - twLo
-                        let vecCnt = (cnt + 7) & ~7
-                        let len = 4 * vecCnt + 32
-                        let x0 = 4 * twLo - pw
-                        let lo = max(0, -x0), hi = max(lo, min(len, w - x0))
-                        for i in 0..<6 {
-                            let dst = pr + i * rowLen
-                            let yy = y0 + i
-                            if yy < 0 || yy >= h || lo >= hi {
-                                dst.update(repeating: 0, count: len)
-                                continue
-                            }
-                            if lo > 0 { dst.update(repeating: 0, count: lo) }
-                            (dst + lo).update(from: plane + yy * w + x0 + lo, count: hi - lo)
-                            if hi < len { (dst + hi).update(repeating: 0, count: len - hi) }
-                        }
-                        csimd_winograd4_input(pr, br, rowLen, len, cnt, vb + c * ldv + tl0, vStride)
-                    }
-                }
-            }
+            // Input transform V[ξ][c][t] = (Bᵀ d B)_ξ, vectorised over the tiles of a tile row.
+            WinogradTransforms.input(tile: 4, xin, channels: cin, height: h, width: w, padding: padding, tilesW: tilesW,
+                                     tpi: tpi, t0: t0, count: tc, into: vb, ldv: ldv)
             let ub = u.base
             if Parallel.blasThreads == 1 && Parallel.workerCount > 1 {
                 Parallel.forEach(36) { xi in
