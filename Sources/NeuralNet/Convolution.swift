@@ -27,8 +27,9 @@ public final class Conv2d: Module {
     public var useWinograd = true
     /// Output tile of the Winograd forward pass.
     public enum WinogradTile: Sendable {
-        /// F(4×4,3×3) for outputs of at least 8×8 (faster on every sphere20a stage that size),
-        /// F(2×2,3×3) below (less tile padding waste on tiny maps such as 7×6).
+        /// F(4×4,3×3) for outputs of at least 8×8 when the batch has at least 192 such tiles,
+        /// F(2×2,3×3) otherwise (less tile padding waste on tiny maps such as 7×6, and wider
+        /// GEMMs over fewer transformed kernels for small batches).
         case automatic
         /// Always F(2×2,3×3): 4 multiplications per output and channel pair, the most accurate.
         case f2x2
@@ -125,13 +126,22 @@ public final class Conv2d: Module {
         return y
     }
 
-    /// Whether Winograd runs with F(4×4,3×3) tiles for an output of `height × width` (else F(2×2,3×3)).
-    private func usesLargeTiles(height: Int, width: Int) -> Bool {
-        winogradTile == .f4x4 || (winogradTile == .automatic && height >= 8 && width >= 8)
+    /// Whether Winograd runs with F(4×4,3×3) tiles for `batch` outputs of `height × width` (else F(2×2,3×3)).
+    private func usesLargeTiles(batch: Int, height: Int, width: Int) -> Bool {
+        switch winogradTile {
+        case .f4x4: return true
+        case .f2x2: return false
+        case .automatic:
+            return height >= 8 && width >= 8 && batch * ((height + 3) / 4) * ((width + 3) / 4) >= Self.largeTileMinimum
+        }
     }
 
+    /// F(4×4) tiles in a batch from which `.automatic` chooses them: with fewer, the GEMMs are too
+    /// narrow to pay for F(4×4)'s 36 transformed kernels against F(2×2)'s 16 (sphere20a at batch 1).
+    static let largeTileMinimum = 192
+
     private func forward(_ x: Tensor, _ d: (n: Int, h: Int, w: Int, ho: Int, wo: Int), _ epilogue: ConvEpilogue) -> Tensor {
-        let big = usesLargeTiles(height: d.ho, width: d.wo)
+        let big = usesLargeTiles(batch: d.n, height: d.ho, width: d.wo)
         if useWinograd, kernelSize == (3, 3), stride == (1, 1), big {
             if winograd4 == nil || winograd4!.version != weight.version { winograd4 = Winograd4Kernel(weight: weight) }
             return winograd4!.forward(x, bias: bias?.value, padding: padding, outputHeight: d.ho, outputWidth: d.wo, epilogue: epilogue)
@@ -182,7 +192,7 @@ public final class Conv2d: Module {
     /// d(loss)/d(input) of a 3×3, stride-1, padding-1 convolution: the convolution of `gradOutput`
     /// with `w'[ci][co][i][j] = w[co][ci][2−i][2−j]`, padding 1, through Winograd.
     private func winogradInputGradient(_ gradOutput: Tensor, height h: Int, width w: Int) -> Tensor {
-        let big = usesLargeTiles(height: h, width: w)
+        let big = usesLargeTiles(batch: gradOutput.shape[0], height: h, width: w)
         if backwardVersion != weight.version || (big ? backwardWinograd4 == nil : backwardWinograd == nil) {
             if backwardVersion != weight.version { backwardWinograd = nil; backwardWinograd4 = nil }
             let flipped = Tensor(uninitialized: [inputChannels, outputChannels, 3, 3])
@@ -208,7 +218,7 @@ public final class Conv2d: Module {
         if let b = bias { accumulateBiasGradient(gradOutput, into: b.grad.pointer) }
         if useWinograd && kernelSize == (3, 3) && stride == (1, 1) && padding == (1, 1) {
             let dx = winogradInputGradient(gradOutput, height: d.h, width: d.w)
-            let tile = usesLargeTiles(height: d.ho, width: d.wo) ? 4 : 2
+            let tile = usesLargeTiles(batch: d.n, height: d.ho, width: d.wo) ? 4 : 2
             WinogradWeightGradient.accumulate(tile: tile, input: x, gradOutput: gradOutput, padding: padding,
                                               into: weight.grad.pointer)
             return dx

@@ -22,7 +22,7 @@ enum WinogradWeightGradient {
         let group = max(min(total, 32), min(total, groupBudget / (xiCount * (cin + cout))))
         let v = TensorStorage(uninitializedCapacity: xiCount * cin * (group + 8))
         let d = TensorStorage(uninitializedCapacity: xiCount * cout * (group + 8))
-        let du = TensorStorage(capacity: xiCount * cout * cin)
+        let du = TensorStorage(capacity: xiCount * cout * cin + 8)
         let vb = v.base, db = d.base, ub = du.base
         var t0 = 0
         while t0 < total {
@@ -45,29 +45,34 @@ enum WinogradWeightGradient {
             }
             t0 += tc
         }
-        // dW += Gᵀ dU G per (co, ci) pair.
+        // dW += Gᵀ dU G per (co, ci) pair, eight pairs at a time (dU has 8 floats of slack at its end).
         let g = kernelTransform(tile: m)
         let plane = cout * cin
-        g.withUnsafeBufferPointer { gp in
-            Parallel.forEachChunk(plane, minimumPerThread: 256) { r in
-                var t = [Float](repeating: 0, count: 3 * 6)
-                t.withUnsafeMutableBufferPointer { tp in
-                    for oi in r {
-                        // t[r][j] = Σ_i G[i][r] dU[i][j]
-                        for rr in 0..<3 {
-                            for j in 0..<a {
-                                var s: Float = 0
-                                for i in 0..<a { s += gp[i * 3 + rr] * ub[(i * a + j) * plane + oi] }
-                                tp[rr * a + j] = s
-                            }
+        g.withUnsafeBufferPointer { gb in
+            let gp = gb.baseAddress!
+            Parallel.forEachChunk((plane + 7) / 8, minimumPerThread: 64) { r in
+                let t = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 3 * 6)
+                defer { t.deallocate() }
+                for block in r {
+                    let o0 = block * 8
+                    // t[r][j] = Σ_i G[i][r] dU[i][j]
+                    for j in 0..<a {
+                        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>()
+                        for i in 0..<a {
+                            let u = UnsafeRawPointer(ub + (i * a + j) * plane + o0).loadUnaligned(as: SIMD8<Float>.self)
+                            s0 += gp[i * 3] * u
+                            s1 += gp[i * 3 + 1] * u
+                            s2 += gp[i * 3 + 2] * u
                         }
-                        let dst = weightGrad + oi * 9
-                        for rr in 0..<3 {
-                            for c in 0..<3 {
-                                var s: Float = 0
-                                for j in 0..<a { s += tp[rr * a + j] * gp[j * 3 + c] }
-                                dst[rr * 3 + c] += s
-                            }
+                        t[j] = s0; t[a + j] = s1; t[2 * a + j] = s2
+                    }
+                    // dW[r][c] = Σ_j t[r][j] G[j][c]
+                    let lanes = min(8, plane - o0)
+                    for rr in 0..<3 {
+                        for c in 0..<3 {
+                            var s = SIMD8<Float>()
+                            for j in 0..<a { s += t[rr * a + j] * gp[j * 3 + c] }
+                            for l in 0..<lanes { weightGrad[(o0 + l) * 9 + rr * 3 + c] += s[l] }
                         }
                     }
                 }
