@@ -7,7 +7,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 BENCH_VENV := .venv-bench
 PYTHON ?= python3
 
-.PHONY: example deps models build test test-swift test-tools test-fuzz fuzz test-serve bench-serve demo bench bench-search bench-models bench-photo schema clean experiments plots toy-experiment fixtures
+.PHONY: paper-experiment example deps models build test test-swift test-tools test-fuzz fuzz test-serve bench-serve demo bench bench-search bench-models bench-photo schema clean experiments plots toy-experiment fixtures
 
 ## deps: the Debian packages the package links against (a no-op when present)
 deps:
@@ -114,6 +114,17 @@ experiments: build models
 	  --select centre --cache $(EXPERIMENTS)/lfw-megaface/features --out $(EXPERIMENTS)/synthetic-1m
 	$(PYTHON) Tools/plot_report.py $(EXPERIMENTS)/lfw-megaface --markdown
 	$(PYTHON) Tools/plot_report.py $(EXPERIMENTS)/synthetic-1m --markdown
+
+## paper-experiment: the SphereFace paper's open-set questions on LFW, identity-disjoint (docs/paper.md):
+## A-Softmax heads on frozen dlib-resnet vectors (View 1, View 2, halved MegaFace-style), then sphere
+## nets trained from scratch on View 1's people; PAPER_OUT=DIR (default experiments/paper) gets
+## report.json, CSVs and plots. QUICK=1: the same code on less (a few minutes once LFW is embedded)
+PAPER_OUT ?= experiments/paper
+paper-experiment: build models .venv-plot/ok
+	@test -f $(LFW)/people.txt || { echo "LFW not found at $(LFW): set LFW=DIR (the folder holding images/ and people.txt)"; exit 1; }
+	$(SG) eval heads --lfw $(LFW)/images $(if $(QUICK),--quick) --out $(PAPER_OUT)/heads --cache $(PAPER_OUT)/features
+	Tools/paper_nets.sh $(LFW) $(PAPER_OUT) $(if $(QUICK),quick)
+	.venv-plot/bin/python Tools/plot_paper.py $(PAPER_OUT) --markdown
 
 ## plots: PNGs of a report folder (REPORT=DIR, default the LFW MegaFace-style run) with matplotlib
 REPORT ?= $(EXPERIMENTS)/lfw-megaface

@@ -49,6 +49,7 @@ let package = Package(
             ],
             swiftSettings: numeric),
         .target(name: "Evaluation", dependencies: ["Gallery", "CSIMD", "SeededRandom"], swiftSettings: numeric),
+        .target(name: "Experiments", dependencies: ["Evaluation", "FaceEmbedding", "NeuralNet"]),
         .target(name: "FaceRecognition", dependencies: ["Imaging", "FaceDetection", "FaceEmbedding", "Gallery", "NeuralNet"]),
         .target(
             name: "SphereGalleryServer",
@@ -65,7 +66,7 @@ let package = Package(
             name: "SphereGalleryCLI",
             dependencies: [
                 "FaceRecognition", "SphereGalleryServer", "Gallery", "Evaluation", "FaceEmbedding", "FaceDetection", "Imaging",
-                "NeuralNet", "SeededRandom",
+                "NeuralNet", "SeededRandom", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -85,6 +86,7 @@ let package = Package(
         .testTarget(name: "SphereGalleryCLITests", dependencies: ["Gallery"]),
         .testTarget(name: "FaceRecognitionTests", dependencies: ["FaceRecognition", "FaceDetection", "Gallery", "Imaging"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Gallery", "SeededRandom"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Evaluation", "FaceEmbedding", "NeuralNet"]),
         .testTarget(
             name: "SphereGalleryServerTests",
             dependencies: [

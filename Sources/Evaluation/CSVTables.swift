@@ -1,4 +1,5 @@
 import Foundation
+import Gallery
 
 /// A CSV table (comma-separated, header row, `\n` line ends, numbers in Swift's shortest
 /// round-trip form) for the plots: ROC, CMC, rank-1 vs distractors, FNIR vs FPIR.
@@ -18,11 +19,11 @@ public struct CSVTable: Sendable, Equatable {
         return out
     }
 
-    /// Writes `text` to `path`.
+    /// Writes `text` to `path` (as `OutputFile`: a link, pipe or device at `path` stays what it is).
     /// - Throws: `unwritableFile`.
     public func write(path: String) throws {
         do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            try OutputFile.write(Data(text.utf8), to: path)
         } catch {
             throw EvaluationError.unwritableFile(path: path, reason: error.localizedDescription)
         }

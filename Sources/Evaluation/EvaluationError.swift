@@ -12,6 +12,10 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible, Localize
     case malformedPairsFile(path: String, line: Int, reason: String)
     /// A MegaFace devkit `.bin` feature file is damaged or of an unsupported kind.
     case malformedFeatureFile(path: String, reason: String)
+    /// An LFW people list that does not parse.
+    case malformedPeopleFile(path: String, line: Int, reason: String)
+    /// A protocol whose training and test people overlap.
+    case identitiesOverlap(what: String, people: [String])
     /// Scores and labels (or other parallel arrays) have different lengths.
     case lengthMismatch(what: String, expected: Int, actual: Int)
     /// A metric needs at least one score of a kind (e.g. genuine, impostor, non-mated).
@@ -36,6 +40,13 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible, Localize
                 + "'<folds> <n>', then per fold n matched lines 'name n1 n2' and n mismatched lines "
                 + "'name1 n1 name2 n2') or View 1 ('pairsDevTrain.txt'/'pairsDevTest.txt', first line '<n>', "
                 + "then n matched and n mismatched lines)."
+        case let .malformedPeopleFile(path, line, reason):
+            return "\(path):\(line): \(reason). Expected an LFW people file: View 2 ('people.txt', first line the "
+                + "number of sets, then per set a count and that many 'name images' lines) or View 1 "
+                + "('peopleDevTrain.txt'/'peopleDevTest.txt', a count, then 'name images' lines)."
+        case let .identitiesOverlap(what, people):
+            return "\(what): \(people.count) people are on both the training and the test side (\(people.prefix(3).joined(separator: ", "))…). "
+                + "Training and test identities must be disjoint; check that the people and pairs files belong together."
         case let .malformedFeatureFile(path, reason):
             return "'\(path)' is not a usable MegaFace devkit feature file: \(reason). Expected 4 little-endian "
                 + "int32 'rows cols stride type' (type 5 = CV_32F float32, stride = cols*4 bytes or more) "

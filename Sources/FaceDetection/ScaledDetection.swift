@@ -50,7 +50,11 @@ extension MTCNN {
     /// resolution) and returns them in full-resolution coordinates. Faces smaller than about
     /// `configuration.minFaceSize / scale` full-resolution pixels are not found.
     public func detect(_ encoded: EncodedImage, maxSide: Int?) throws -> ScaledDetection {
-        let decoded = try encoded.decode(maxSide: maxSide)
+        try detect(encoded, decoded: try encoded.decode(maxSide: maxSide))
+    }
+
+    /// Detects faces on `decoded`, a decode of `encoded`, in full-resolution coordinates.
+    func detect(_ encoded: EncodedImage, decoded: ScaledImage) throws -> ScaledDetection {
         let found = try detect(decoded.image)
         let sx = Double(decoded.originalWidth) / Double(decoded.image.width)
         let sy = Double(decoded.originalHeight) / Double(decoded.image.height)

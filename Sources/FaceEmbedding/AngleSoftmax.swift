@@ -95,10 +95,12 @@ public final class AngleLinear {
     }
 
     /// Forward pass; caches for `backward` when `training` is true.
-    /// - Throws: `shapeMismatch` unless `x` is `[N, inputFeatures]`.
-    public func callAsFunction(_ x: Tensor) throws -> AngleOutput {
-        guard x.rank == 2, x.shape[1] == inputFeatures else {
-            throw NeuralNetError.shapeMismatch(operation: "AngleLinear", expected: "[N, \(inputFeatures)]", got: x.shape)
+    /// - Parameter targets: each row's class, when only the target entries of `phiThetaXNorm` and
+    ///   `k` are needed (as `AngleLoss` reads them); the others then hold `‖x‖ cos θ` and 0.
+    /// - Throws: `shapeMismatch` unless `x` is `[N, inputFeatures]` (and `targets` has N entries).
+    public func callAsFunction(_ x: Tensor, targets: [Int]? = nil) throws -> AngleOutput {
+        guard x.rank == 2, x.shape[1] == inputFeatures, targets.map({ $0.count == x.shape[0] }) ?? true else {
+            throw NeuralNetError.shapeMismatch(operation: "AngleLinear", expected: "[N, \(inputFeatures)] and N targets", got: x.shape)
         }
         let n = x.shape[0], f = inputFeatures, c = outputFeatures
         let w = weight.value.pointer
@@ -126,22 +128,38 @@ public final class AngleLinear {
         var cosv = [Double](repeating: 0, count: n * c), raw = cosv, phi = cosv, sign = cosv
         var ks = [Int](repeating: 0, count: n * c)
         let cosOut = Tensor(uninitialized: [n, c]), phiOut = Tensor(uninitialized: [n, c])
-        for i in 0..<n {
-            for j in 0..<c {
-                let idx = i * c + j
-                let r = Double(dot.pointer[idx]) / xlen[i] / wlen[j]
-                raw[idx] = r
-                let cc = min(1, max(-1, r))
-                cosv[idx] = cc
-                let theta = acos(cc)
-                let k = Int((Double(margin) * theta / 3.14159265).rounded(.down))
-                let sg: Double = k % 2 == 0 ? 1 : -1
-                let p = sg * chebyshev(cc).0 - 2 * Double(k)
-                ks[idx] = k; sign[idx] = sg; phi[idx] = p
-                cosOut.pointer[idx] = Float(cc * xlen[i])
-                phiOut.pointer[idx] = Float(p * xlen[i])
+        let dp = dot.pointer, co = cosOut.pointer, po = phiOut.pointer
+        cosv.withUnsafeMutableBufferPointer { cosv in
+        raw.withUnsafeMutableBufferPointer { raw in
+        phi.withUnsafeMutableBufferPointer { phi in
+        sign.withUnsafeMutableBufferPointer { sign in
+        ks.withUnsafeMutableBufferPointer { ks in
+            // Rows are independent: split them over the cores.
+            Parallel.forEachChunk(n, minimumPerThread: max(1, 65_536 / max(1, c))) { rows in
+                for i in rows {
+                    let target = targets?[i]
+                    for j in 0..<c {
+                        let idx = i * c + j
+                        let r = Double(dp[idx]) / xlen[i] / wlen[j]
+                        raw[idx] = r
+                        let cc = min(1, max(-1, r))
+                        cosv[idx] = cc
+                        co[idx] = Float(cc * xlen[i])
+                        // ψ needs θ = acos(cos θ), the costly part: only where the loss reads it.
+                        guard target == nil || target == j else {
+                            sign[idx] = 1; phi[idx] = cc; po[idx] = co[idx]
+                            continue
+                        }
+                        let theta = acos(cc)
+                        let k = Int((Double(margin) * theta / 3.14159265).rounded(.down))
+                        let sg: Double = k % 2 == 0 ? 1 : -1
+                        let p = sg * chebyshev(cc).0 - 2 * Double(k)
+                        ks[idx] = k; sign[idx] = sg; phi[idx] = p
+                        po[idx] = Float(p * xlen[i])
+                    }
+                }
             }
-        }
+        }}}}}
         if training {
             cache = Cache(x: x, cos: cosv, raw: raw, phi: phi, sign: sign, xlen: xlen, ww: ww, wlen: wlen)
         }
@@ -164,7 +182,8 @@ public final class AngleLinear {
                 let g1 = Double(gradCos.pointer[idx]), g2 = Double(gradPhi.pointer[idx])
                 dxlen[i] += g1 * cc.cos[idx] + g2 * cc.phi[idx]
                 let r = cc.raw[idx]
-                var gcos = g1 * cc.xlen[i] + g2 * cc.xlen[i] * cc.sign[idx] * chebyshev(cc.cos[idx]).1
+                var gcos = g1 * cc.xlen[i]
+                if g2 != 0 { gcos += g2 * cc.xlen[i] * cc.sign[idx] * chebyshev(cc.cos[idx]).1 }
                 if r < -1 || r > 1 { gcos = 0 }           // the clamp passes no gradient
                 dr[idx] = Float(gcos / (cc.xlen[i] * cc.wlen[j]))
                 dxlen[i] -= gcos * r / cc.xlen[i]

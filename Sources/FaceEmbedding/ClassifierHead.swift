@@ -43,7 +43,7 @@ public final class AngleSoftmaxHead: ClassifierHead {
 
     public func lossAndGradient(_ embedding: Tensor, labels: [Int], iteration: Int) throws -> HeadResult {
         linear.training = true
-        let out = try linear(embedding)
+        let out = try linear(embedding, targets: labels)
         loss.iteration = iteration          // the loss counts calls from 1, as the reference's `it`
         let (l, lam, gc, gp) = try loss(out, labels: labels)
         let g = try linear.backward(gradCos: gc, gradPhi: gp)

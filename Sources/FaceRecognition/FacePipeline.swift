@@ -47,12 +47,9 @@ public final class FacePipeline: Sendable {
     public let outputDimension: Int
     /// Detectors, so images prepared at once.
     public let workers: Int
-    /// Longest side, pixels, of the decode faces are detected on (nil: full resolution). Faces smaller
-    /// than about `20 × longest side / maxSide` pixels are not found; crops are cut from a decode in which
-    /// the face is at least as wide as the crop (full resolution at most). See `defaultMaxSide`.
-    public let maxSide: Int?
-    /// 1280: a 12 MP photo detects and embeds in about a third of a second and 350 MB (README table).
-    public static let defaultMaxSide: Int? = 1280
+    /// The resolution faces are detected at (`DetectionResolution`; default `automatic`). Crops
+    /// are cut from a decode in which the face is at least as wide as the crop (full resolution at most).
+    public let detection: DetectionResolution
 
     // Audited: the network is only touched while `embedding` is held.
     private let network: UncheckedSendable<any EmbeddingModel>
@@ -66,12 +63,14 @@ public final class FacePipeline: Sendable {
     /// - Parameters:
     ///   - model: `dlib-resnet`, `dlib-resnet:PATH`, `sphere20a:PATH`, … (`EmbeddingModels`).
     ///   - landmarks: nil = the model's default (`LandmarkSource.default(for:)`).
-    ///   - maxSide: the detection resolution (`maxSide`); nil = full resolution.
+    ///   - detection: the resolution faces are detected at.
     public init(model: String = EmbeddingModels.defaultName, landmarks: LandmarkSource? = nil,
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                maxSide: Int? = FacePipeline.defaultMaxSide) throws {
-        if let maxSide, maxSide < 1 { throw ImagingError.invalidArgument("maxSide must be at least 1 pixel, got \(maxSide)") }
-        self.maxSide = maxSide
+                detection: DetectionResolution = .automatic) throws {
+        if case .maxSide(let side) = detection, side < 1 {
+            throw ImagingError.invalidArgument("the detection side must be at least 1 pixel, got \(side)")
+        }
+        self.detection = detection
         let (base, file) = try EmbeddingModels.weightsFile(name: model)
         modelName = base
         weightsFile = file
@@ -131,7 +130,7 @@ public final class FacePipeline: Sendable {
         var result = PreparedImage(name: input.name)
         do {
             // Detect on a reduced decode; faces come back in full-resolution coordinates.
-            let detection = try detector.detect(try encoded(input), maxSide: maxSide)
+            let detection = try detector.detect(try encoded(input), resolution: self.detection)
             result.width = detection.originalWidth
             result.height = detection.originalHeight
             let found = detection.faces
@@ -168,6 +167,17 @@ public final class FacePipeline: Sendable {
         guard let predictor else { return try align(image, landmarks: face.landmarks, template: cropTemplate) }
         let points = predictor.predict(image, box: DlibBoxMapping.box(for: face))
         return try align(image, landmarks: points, template: cropTemplate)
+    }
+
+    /// The crop of a subject centred in `image` when no face was found: the model's template laid
+    /// over a box of 40% of the image at its centre (LFW images are centred on their subject).
+    public func centreBoxCrop(_ image: Image) throws -> Image {
+        let side = 0.4 * Double(min(image.width, image.height))
+        let x0 = (Double(image.width) - side) / 2, y0 = (Double(image.height) - side) / 2
+        let landmarks = cropTemplate.points.map {
+            Point2D(x0 + $0.x / Double(cropTemplate.width) * side, y0 + $0.y / Double(cropTemplate.height) * side)
+        }
+        return try align(image, landmarks: landmarks, template: cropTemplate)
     }
 
     // MARK: Embedding

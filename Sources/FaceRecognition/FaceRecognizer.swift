@@ -36,11 +36,11 @@ public final class FaceRecognizer: Sendable {
     ///   gallery's and model loaders' errors.
     public static func open(gallery path: String, readOnly: Bool = false, model: String? = nil,
                             landmarks: LandmarkSource? = nil, storage: VectorStorage = .float32,
-                            maxSide: Int? = FacePipeline.defaultMaxSide,
+                            detection: DetectionResolution = .automatic,
                             workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> FaceRecognizer {
         let gallery = try Gallery.open(at: path, readOnly: readOnly, storage: storage)
         do {
-            let (pipeline, record) = try pipeline(for: gallery.model, model: model, landmarks: landmarks, maxSide: maxSide,
+            let (pipeline, record) = try pipeline(for: gallery.model, model: model, landmarks: landmarks, detection: detection,
                                                   workers: workers)
             return FaceRecognizer(gallery: gallery, pipeline: pipeline, record: record)
         } catch {
@@ -52,14 +52,14 @@ public final class FaceRecognizer: Sendable {
     /// The pipeline a gallery of `galleryModel` was enrolled with, and its record (stored, or
     /// for a gallery made from vectors the pipeline's defaults). Parameters as `open`.
     public static func pipeline(for galleryModel: EmbeddingModelInfo, model: String? = nil, landmarks: LandmarkSource? = nil,
-                                maxSide: Int? = FacePipeline.defaultMaxSide,
+                                detection: DetectionResolution = .automatic,
                                 workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> (FacePipeline, ModelRecord) {
         let stored = try ModelRecord.stored(in: galleryModel)
         let spec = try modelSpec(gallery: galleryModel, stored: stored, given: model)
         if let landmarks, let stored, landmarks != stored.landmarks {
             throw FaceRecognitionError.landmarksDiffer(gallery: stored.landmarks, requested: landmarks)
         }
-        let pipeline = try FacePipeline(model: spec, landmarks: landmarks ?? stored?.landmarks, workers: workers, maxSide: maxSide)
+        let pipeline = try FacePipeline(model: spec, landmarks: landmarks ?? stored?.landmarks, workers: workers, detection: detection)
         try check(pipeline, against: galleryModel, stored: stored)
         return (pipeline, stored ?? record(of: pipeline))
     }
@@ -67,9 +67,9 @@ public final class FaceRecognizer: Sendable {
     /// Creates a gallery file for `model` (`dlib-resnet`, `sphere20a:PATH`, …) and records it.
     public static func create(gallery path: String, model: String = EmbeddingModels.defaultName,
                               landmarks: LandmarkSource? = nil, storage: VectorStorage = .float32,
-                              maxSide: Int? = FacePipeline.defaultMaxSide,
+                              detection: DetectionResolution = .automatic,
                               workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> FaceRecognizer {
-        let pipeline = try FacePipeline(model: model, landmarks: landmarks, workers: workers, maxSide: maxSide)
+        let pipeline = try FacePipeline(model: model, landmarks: landmarks, workers: workers, detection: detection)
         let record = record(of: pipeline)
         let gallery = try Gallery.create(at: path, model: try record.galleryModel, storage: storage)
         return FaceRecognizer(gallery: gallery, pipeline: pipeline, record: record)
@@ -77,12 +77,12 @@ public final class FaceRecognizer: Sendable {
 
     /// `open` when the file exists, else `create`.
     public static func openOrCreate(gallery path: String, model: String? = nil, landmarks: LandmarkSource? = nil,
-                                    maxSide: Int? = FacePipeline.defaultMaxSide,
+                                    detection: DetectionResolution = .automatic,
                                     workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> FaceRecognizer {
         if FileManager.default.fileExists(atPath: path) {
-            return try open(gallery: path, model: model, landmarks: landmarks, maxSide: maxSide, workers: workers)
+            return try open(gallery: path, model: model, landmarks: landmarks, detection: detection, workers: workers)
         }
-        return try create(gallery: path, model: model ?? EmbeddingModels.defaultName, landmarks: landmarks, maxSide: maxSide,
+        return try create(gallery: path, model: model ?? EmbeddingModels.defaultName, landmarks: landmarks, detection: detection,
                           workers: workers)
     }
 

@@ -38,7 +38,7 @@ public struct ScaledImage: Sendable {
     }
 
     /// This image reduced (area average) so that its longest side is at most `maxSide`.
-    func fitted(maxSide: Int?) throws -> ScaledImage {
+    public func fitted(maxSide: Int?) throws -> ScaledImage {
         guard let maxSide, max(image.width, image.height) > maxSide else { return self }
         let size = Self.fittedSize(width: image.width, height: image.height, maxSide: maxSide)
         return ScaledImage(image: try image.resized(width: size.width, height: size.height, method: .area),

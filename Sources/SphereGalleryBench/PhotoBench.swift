@@ -16,7 +16,7 @@ struct PhotoBench: ParsableCommand {
 
     @Option(help: "LFW images folder (people/<name>/<name>_0001.jpg).") var lfw = "../shared/data/lfw/images"
     @Option(help: "Canvas sizes, WxH, comma-separated.") var sizes = "4000x3000,6000x4000"
-    @Option(help: "Settings: 'full' and/or longest sides for detection, comma-separated.") var maxSides = "full,2400,2000,1600,1280"
+    @Option(help: "Settings: 'full', 'auto' and/or longest sides for detection, comma-separated.") var maxSides = "full,auto,2400,2000,1600,1280"
     @Option(help: "Timed runs per setting (after one warm-up).") var runs = 3
     @Option(help: "Where the generated JPEGs are written.") var work = NSTemporaryDirectory() + "sphere-gallery-photo-bench"
     @Option(help: "Internal: run one setting on one file and print its JSON line.") var single: String?
@@ -24,7 +24,8 @@ struct PhotoBench: ParsableCommand {
 
     func run() throws {
         if let single {
-            try PhotoRun(path: single, maxSide: maxSide == "full" ? nil : Int(maxSide), runs: runs).run()
+            guard let resolution = DetectionResolution(maxSide) else { throw ValidationError("--max-side: full, auto or a side ≥ 64") }
+            try PhotoRun(path: single, resolution: resolution, runs: runs).run()
             return
         }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -150,11 +151,11 @@ struct PhotoScene {
 /// and every box found.
 struct PhotoRun {
     let path: String
-    let maxSide: Int?
+    let resolution: DetectionResolution
     let runs: Int
 
     func run() throws {
-        let pipeline = try FacePipeline(workers: 1, maxSide: maxSide)
+        let pipeline = try FacePipeline(workers: 1, detection: resolution)
         let detector = try MTCNN.loadDefault()
         func once() throws -> PreparedImage {
             let prepared = pipeline.prepare(.file(path), selection: .largest)
@@ -174,12 +175,16 @@ struct PhotoRun {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         // After the peak was taken: the decode alone, and every face the detector finds at this setting.
+        let encoded = try EncodedImage(contentsOf: path)
+        let side = resolution == .automatic ? DetectionResolution.automaticRange.upperBound
+            : resolution.maxSide(width: 1, height: 1)
         var decodes: [Double] = []
         for _ in 0..<max(1, runs) {
-            decodes.append(try measure { _ = try EncodedImage(contentsOf: path).decode(maxSide: maxSide) })
+            decodes.append(try measure { _ = try EncodedImage(contentsOf: path).decode(maxSide: side) })
         }
-        let boxes = try detector.detect(EncodedImage(contentsOf: path), maxSide: maxSide).faces.map { $0.box.array.map(Double.init) }
-        printJSONLine(["setting": maxSide.map { "\($0)" } ?? "full", "detect_embed_s": median(times), "runs_s": times,
+        let detection = try detector.detect(encoded, resolution: resolution)
+        let boxes = detection.faces.map { $0.box.array.map(Double.init) }
+        printJSONLine(["setting": resolution.description, "detection_side": max(detection.detectionImage.image.width, detection.detectionImage.image.height), "detect_embed_s": median(times), "runs_s": times,
                        "cpu_s": median(cpu), "decode_s": median(decodes), "peak_rss_mb": Double(usage.ru_maxrss) / 1024,
                        "faces": boxes.count, "boxes": boxes])
     }

@@ -28,6 +28,8 @@ struct DetectCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        let paths = images.flatMap { ImageInputs.files(under: $0) }
+        guard !paths.isEmpty else { throw CLIError.usage("no images found in \(images.joined(separator: ", "))") }
         let detector = try MTCNN.loadDefault()
         let source = landmarks ?? (template == .dlib ? .dlib5 : .mtcnn)
         if source == .dlib5 && template == .sphereface {
@@ -44,7 +46,7 @@ struct DetectCommand: ParsableCommand {
         }
         if let crops { try FileManager.default.createDirectory(atPath: crops, withIntermediateDirectories: true) }
         var failures = 0
-        for path in images.flatMap({ ImageInputs.files(under: $0) }) {
+        for path in paths {
             do {
                 let image = try ImageDecoder.decode(contentsOf: path)
                 let faces = try select.select(try detector.detect(image), imageWidth: image.width, imageHeight: image.height)

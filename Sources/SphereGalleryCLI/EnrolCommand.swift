@@ -39,7 +39,7 @@ struct EnrolCommand: ParsableCommand {
         guard !work.isEmpty else { throw CLIError.usage("no images found in \(inputs.joined(separator: ", "))") }
 
         let recognizer = try FaceRecognizer.openOrCreate(gallery: database.db, model: faces.model, landmarks: faces.landmarks,
-                                                         maxSide: size.maxSide.pixels)
+                                                         detection: size.maxSide)
         defer { try? recognizer.close() }
         var tally = try EnrolmentTally(report: report)
         let progress = Progress(total: work.count, label: "images", quiet: output.json)

@@ -54,7 +54,7 @@ struct EvalLFWCommand: ParsableCommand {
             } else {
                 if let failure = prepared.failure, prepared.width == 0 { throw CLIError.failed("\(paths[i]): \(failure)") }
                 fallbacks.append(paths[i])
-                crops.append(try centreCrop(paths[i], template: pipeline.cropTemplate))
+                crops.append(try pipeline.centreBoxCrop(ImageDecoder.decode(contentsOf: paths[i])))
             }
             progress.advance(by: 1)
         }
@@ -108,18 +108,6 @@ struct EvalLFWCommand: ParsableCommand {
             if skippedPairs > 0 { print("pairs left out (image missing under \(lfw)): \(skippedPairs)") }
             print("failures to detect: \(fallbacks.count) (centre-box fallback)\(fallbacks.isEmpty ? "" : ": " + fallbacks.prefix(5).joined(separator: ", "))")
         }
-    }
-
-    /// The fallback when no face is found: the model's template laid over a box of 40% of the
-    /// image at its centre (LFW images are centred on their subject).
-    private func centreCrop(_ path: String, template: AlignmentTemplate) throws -> Image {
-        let image = try ImageDecoder.decode(contentsOf: path)
-        let side = 0.4 * Double(min(image.width, image.height))
-        let x0 = (Double(image.width) - side) / 2, y0 = (Double(image.height) - side) / 2
-        let landmarks = template.points.map {
-            Point2D(x0 + $0.x / Double(template.width) * side, y0 + $0.y / Double(template.height) * side)
-        }
-        return try align(image, landmarks: landmarks, template: template)
     }
 
     private func mirror(_ image: Image) -> Image {

@@ -36,17 +36,11 @@ struct FaceOptions: ParsableArguments {
 /// `--max-side`: the resolution faces are detected at.
 struct DetectionSizeOption: ParsableArguments {
     @Option(name: .customLong("max-side"),
-            help: "Detect faces on the photo reduced to this longest side in pixels, or 'full' (default 1280: faces from about 31 px in a 12 MP photo, 47 px at 24 MP).")
-    var maxSide: MaxSide = MaxSide(pixels: FacePipeline.defaultMaxSide)
+            help: "Detect faces on the photo reduced to this longest side in pixels, 'full', or 'auto' (default: a quarter of the photo's longest side, kept within 1280-1600 px: faces from about 31 px in a 12 MP photo, 40 px at 24 MP).")
+    var maxSide: DetectionResolution = .automatic
+}
 
-    struct MaxSide: ExpressibleByArgument {
-        var pixels: Int?
-        init(pixels: Int?) { self.pixels = pixels }
-        init?(argument: String) {
-            if argument == "full" { pixels = nil; return }
-            guard let n = Int(argument), n >= 64 else { return nil }
-            pixels = n
-        }
-        var defaultValueDescription: String { pixels.map(String.init) ?? "full" }
-    }
+extension DetectionResolution: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { description }
 }

@@ -47,6 +47,8 @@ struct LabelledFeatures {
     var sources: [String]
     /// Image inputs where no face was found (left out of `matrix`).
     var failures: [String] = []
+    /// Image inputs with no face found whose centre-box crop was embedded instead (in `matrix`).
+    var fallbacks: [String] = []
     /// Whether the vectors were embedded from images (here or in an earlier run).
     var fromImages = false
 }

@@ -99,7 +99,7 @@ struct IdentifyCommand: ParsableCommand {
     /// Photographs: every selected face is embedded and searched in batches; one answer per image.
     private func identifyPhotographs() throws {
         let recognizer = try FaceRecognizer.open(gallery: database.db, readOnly: true, model: model, storage: storage.storage,
-                                                maxSide: size.maxSide.pixels)
+                                                detection: size.maxSide)
         defer { try? recognizer.close() }
         warnAboutDamage(recognizer.gallery)
         let paths = images.flatMap { ImageInputs.files(under: $0) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaceEmbedding
+import Gallery
 import Foundation
 import NeuralNet
 
@@ -146,7 +147,7 @@ struct TrainCommand: ParsableCommand {
                     let d = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])
                     text += String(decoding: d, as: UTF8.self) + "\n"
                 }
-                try text.write(toFile: featuresOut, atomically: true, encoding: .utf8)
+                try OutputFile.write(Data(text.utf8), to: featuresOut)
                 summary["features"] = featuresOut
             }
         }

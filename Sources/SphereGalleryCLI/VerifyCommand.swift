@@ -30,11 +30,11 @@ struct VerifyCommand: ParsableCommand {
         let verification: Verification
         if let db {
             let recognizer = try FaceRecognizer.open(gallery: db, readOnly: true, model: model, landmarks: landmarks,
-                                                    maxSide: size.maxSide.pixels, workers: 2)
+                                                    detection: size.maxSide, workers: 2)
             defer { try? recognizer.close() }
             verification = try recognizer.verify(.file(first), .file(second), threshold: threshold)
         } else {
-            let pipeline = try FacePipeline(model: model ?? "dlib-resnet", landmarks: landmarks, workers: 2, maxSide: size.maxSide.pixels)
+            let pipeline = try FacePipeline(model: model ?? "dlib-resnet", landmarks: landmarks, workers: 2, detection: size.maxSide)
             verification = try pipeline.verify(.file(first), .file(second), threshold: threshold)
         }
         if output.json { return printLine(verification) }

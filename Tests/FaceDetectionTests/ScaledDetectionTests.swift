@@ -59,3 +59,25 @@ struct ScaledDetectionTests {
         #expect(large.image.width == 400 && large.faces[0].box == face.box)
     }
 }
+
+@Suite struct DetectionResolutionTests {
+    /// `automatic`: a quarter of the longest side, within 1280…1600.
+    @Test func automaticFollowsThePhotoSize() {
+        let auto = DetectionResolution.automatic
+        #expect(auto.maxSide(width: 250, height: 250) == 1280)      // small: nothing to reduce
+        #expect(auto.maxSide(width: 4000, height: 3000) == 1280)    // 12 MP
+        #expect(auto.maxSide(width: 6000, height: 4000) == 1500)    // 24 MP: 40 px faces are 10 px here
+        #expect(auto.maxSide(width: 4000, height: 6000) == 1500)
+        #expect(auto.maxSide(width: 12000, height: 9000) == 1600)   // 108 MP: bounded
+        #expect(DetectionResolution.full.maxSide(width: 6000, height: 4000) == nil)
+        #expect(DetectionResolution.maxSide(900).maxSide(width: 6000, height: 4000) == 900)
+    }
+
+    @Test func parsesItsArgument() {
+        #expect(DetectionResolution("auto") == .automatic)
+        #expect(DetectionResolution("full") == .full)
+        #expect(DetectionResolution("1600") == .maxSide(1600))
+        #expect(DetectionResolution("12") == nil && DetectionResolution("big") == nil)
+        #expect(DetectionResolution.automatic.description == "auto")
+    }
+}

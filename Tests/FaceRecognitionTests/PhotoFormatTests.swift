@@ -51,8 +51,8 @@ struct PhotoFormatTests {
             }
         }
         let input = ImageInput.data(Data(try JPEGEncoder.encode(canvas, quality: 92)), name: "large.jpg")
-        let full = try FacePipeline(workers: 1, maxSide: nil).prepare(input, selection: .largest)
-        let reducedPipeline = try FacePipeline(workers: 1, maxSide: 600)
+        let full = try FacePipeline(workers: 1, detection: .full).prepare(input, selection: .largest)
+        let reducedPipeline = try FacePipeline(workers: 1, detection: .maxSide(600))
         let reduced = reducedPipeline.prepare(input, selection: .largest)
         #expect(reduced.width == 2400 && reduced.height == 1800 && reduced.failure == nil)
         let a = try #require(full.faces.first), b = try #require(reduced.faces.first)

@@ -41,9 +41,16 @@ struct CommandTests {
             #expect(run.status == 0, "\(run.stderr)")
         }
         let model = dir.path("m.safetensors")
+        // --features-out through a symbolic link: the link stays, its target gets the vectors.
+        let target = dir.path("features-target.jsonl"), link = dir.path("features.jsonl")
+        FileManager.default.createFile(atPath: target, contents: nil)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
         let train = try CLI.run(["train", "--data", dir.path("crops"), "--net", "sphere4", "--widths", "4,4,8,8", "--features", "3",
-                                 "--epochs", "2", "--batch", "4", "--out", model, "--json", "--checkpoint-every", "0"])
+                                 "--epochs", "2", "--batch", "4", "--out", model, "--json", "--checkpoint-every", "0",
+                                 "--features-out", link])
         #expect(train.status == 0, "\(train.stderr)")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == target)
+        #expect((try String(contentsOfFile: target, encoding: .utf8)).split(separator: "\n").count >= 4)
         #expect(train.json.last?["iterations"] != nil || train.json.count >= 2, "\(train.stdout)")
         #expect(FileManager.default.fileExists(atPath: model))
 

@@ -169,4 +169,20 @@ import Testing
         #expect(unreadable.stderr.contains("cannot read \(db): permission denied"))
         #expect(!unreadable.stderr.contains("create one"))
     }
+
+    /// An empty folder, or a folder named like an image, is an error for every photo command,
+    /// never an empty success.
+    @Test func foldersWithoutImagesAreReported() throws {
+        let dir = TemporaryDirectory()
+        let empty = dir.path("empty"), lookalike = dir.path("face.jpg"), db = dir.path("g.sqlite")
+        for folder in [empty, lookalike] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        try CLI.run(["init", "--db", db, "--model", "dlib-resnet", "--dim", "128"])
+        for folder in [empty, lookalike] {
+            for command in [["detect"], ["enrol", "--db", db, "--identity", "x"], ["identify", "--db", db]] {
+                let run = try CLI.run(command + [folder])
+                #expect(run.status == 1, "\(command[0]) \(folder) exited \(run.status)")
+                #expect(run.stderr.contains("no images found in \(folder)"), "\(command[0]): \(run.stderr)")
+            }
+        }
+    }
 }
