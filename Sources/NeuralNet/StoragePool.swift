@@ -3,7 +3,8 @@ import Foundation
 /// Keeps freed tensor buffers of 128 KiB and more and hands them out again for the same size, so
 /// the passes of a network do not map, fault in and have the kernel zero fresh pages for every
 /// activation and scratch buffer (about a tenth of a training step without it). Holds at most
-/// `TensorStorage.poolCapacityBytes` of free buffers; the oldest sizes go first beyond that.
+/// `TensorStorage.poolCapacityBytes` of free buffers; the oldest sizes go first beyond that, and
+/// whenever a size has no free buffer.
 final class StoragePool: @unchecked Sendable {
     static let shared = StoragePool()
     /// Smaller buffers go straight to and from `malloc`, which recycles them well.
@@ -37,7 +38,11 @@ final class StoragePool: @unchecked Sendable {
                 lock.unlock()
                 return p
             }
+            // A miss gives back as many held bytes (least recently given sizes first), so the
+            // live tensors and the held buffers together never exceed the live tensors' own peak.
+            let evicted = trim(releasing: bytes)
             lock.unlock()
+            release(evicted)
         }
         return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
     }
@@ -56,11 +61,13 @@ final class StoragePool: @unchecked Sendable {
         release(evicted)
     }
 
-    /// Drops buffers of the least recently given sizes until at most `capacity` bytes are held (lock held).
-    private func trim() -> [UnsafeMutableRawPointer] {
+    /// Drops buffers of the least recently given sizes until at most `capacity` bytes are held,
+    /// and at least `releasing` bytes are dropped (lock held).
+    private func trim(releasing: Int = 0) -> [UnsafeMutableRawPointer] {
         var out: [UnsafeMutableRawPointer] = []
-        while held > capacity, let size = sizes.first {
-            if let p = free[size]?.popLast() { out.append(p); held -= size }
+        var dropped = 0
+        while held > capacity || dropped < releasing, let size = sizes.first {
+            if let p = free[size]?.popLast() { out.append(p); held -= size; dropped += size }
             if free[size]?.isEmpty ?? true { free[size] = nil; sizes.removeFirst() }
         }
         return out
