@@ -1,3 +1,4 @@
+import CSIMD
 import Testing
 @testable import NeuralNet
 
@@ -199,5 +200,19 @@ import Testing
         conv.winogradTile = tile
         let e = try gradientCheck(conv, input: randomTensor([2, 3, 9, 10], seed: 8))
         #expect(e < GradientCheckTests.tolerance, "Conv2d Winograd backward worst relative error \(e)")
+    }
+}
+
+/// The Winograd forward and backward passes on the portable build of the C transforms (what CPUs
+/// without AVX2/FMA and arm64 run). The switch is process-wide: convolutions of other suites
+/// running meanwhile take the portable kernels too, which give the same results.
+@Suite(.serialized) struct PortableWinogradTests {
+    @Test func backwardMatchesIm2colOnPortableKernels() throws {
+        csimd_force_portable(1)
+        defer { csimd_force_portable(0) }
+        #expect(csimd_accelerated() == 0)
+        for tile in [Conv2d.WinogradTile.f2x2, .f4x4] {
+            try WinogradGradientTests().backwardMatchesIm2col((tile, 2, 6, 5, 13, 10))
+        }
     }
 }
