@@ -108,18 +108,30 @@ public final class HeadExperiment {
         report.view1 = v1
         report.view1Angles = try angles(of: view1.testPeople, embed: embed)
         if settings.runView2 {
-            let chosen = settings.view2Folds ?? Array(folds.indices)
-            var scores = [Float](repeating: .nan, count: files.pairs.pairs.count)
+            // Fold k: head k scores every pair; its threshold is the best on the other folds' pairs
+            // (people it trained on), applied to fold k's (people it never saw).
+            let chosen = (settings.view2Folds ?? Array(folds.indices)).filter(folds.indices.contains)
+            let allPairs = Array(files.pairs.pairs.indices)
+            var accuracies: [Double] = [], genuine: [Float] = [], impostor: [Float] = []
             var foldAngles: [AngleStatistics] = []
-            for k in chosen where folds.indices.contains(k) {
+            for k in chosen {
                 progress("\(report.head): View 2 fold \(k + 1)")
                 let e = try trainedOn(folds[k].trainPeople)
-                for (i, s) in zip(folds[k].testPairIndices, try pairScores(files.pairs, folds[k].testPairIndices, embed: e)) { scores[i] = s }
+                let scores = try pairScores(files.pairs, allPairs, embed: e)
+                let others = allPairs.filter { files.pairs.pairs[$0].fold != k }
+                let (threshold, _) = try CrossValidation.bestThreshold(scores: others.map { scores[$0] },
+                                                                       labels: others.map { files.pairs.pairs[$0].isMatched })
+                var correct = 0
+                for i in folds[k].testPairIndices {
+                    let matched = files.pairs.pairs[i].isMatched
+                    if (scores[i] >= threshold) == matched { correct += 1 }
+                    if matched { genuine.append(scores[i]) } else { impostor.append(scores[i]) }
+                }
+                accuracies.append(Double(correct) / Double(max(1, folds[k].testPairIndices.count)))
                 foldAngles.append(try angles(of: folds[k].testPeople, embed: e))
             }
-            let kept = chosen.filter(folds.indices.contains)
-            let (v2, roc) = try pooledVerification(scores: scores, folds: kept)
-            report.view2 = v2
+            let roc = try ROC(genuine: genuine, impostor: impostor)
+            report.view2 = HeadExperimentReport.Verification(foldAccuracies: accuracies, roc: roc)
             report.view2Angles = AngleStatistics.mean(foldAngles)
             view2ROC[report.head] = roc
         }
@@ -178,20 +190,6 @@ public final class HeadExperiment {
     private func verificationWithROC(_ pairs: LFWPairs, _ indices: [Int], embed: Embedder) throws -> (HeadExperimentReport.Verification, ROC) {
         let subset = LFWPairs(pairs: indices.map { pairs.pairs[$0] }, format: pairs.format, foldCount: pairs.foldCount)
         let v = try LFWVerification(pairs: subset, scores: try pairScores(pairs, indices, embed: embed))
-        return (HeadExperimentReport.Verification(v.report, roc: v.roc), v.roc)
-    }
-
-    /// View 2 over the folds that ran, renumbered 0..<folds.count; each fold's threshold is
-    /// chosen on the others' scores (each from its own head).
-    private func pooledVerification(scores: [Float], folds: [Int]) throws -> (HeadExperimentReport.Verification, ROC) {
-        let newFold = Dictionary(uniqueKeysWithValues: folds.enumerated().map { ($1, $0) })
-        var pairs: [LFWPair] = [], kept: [Float] = []
-        for (p, s) in zip(files.pairs.pairs, scores) {
-            guard let f = newFold[p.fold] else { continue }
-            pairs.append(LFWPair(first: p.first, second: p.second, isMatched: p.isMatched, fold: f))
-            kept.append(s)
-        }
-        let v = try LFWVerification(pairs: LFWPairs(pairs: pairs, format: files.pairs.format, foldCount: folds.count), scores: kept)
         return (HeadExperimentReport.Verification(v.report, roc: v.roc), v.roc)
     }
 

@@ -38,6 +38,17 @@ public struct HeadExperimentReport: Codable, Sendable {
             eer = report.eer
             folds = report.accuracy.folds
         }
+
+        /// Per-fold accuracies (mean ± sample std) and the ROC of the test folds' scores pooled.
+        init(foldAccuracies: [Double], roc: ROC) {
+            let n = Double(foldAccuracies.count)
+            accuracy = foldAccuracies.reduce(0, +) / n
+            let mean = accuracy
+            accuracyStd = n > 1 ? (foldAccuracies.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot() : 0
+            tarAtFAR1e3 = roc.tar(atFAR: 1e-3)
+            eer = roc.equalErrorRate.rate
+            folds = foldAccuracies
+        }
     }
 
     public struct OpenSet: Codable, Sendable {

@@ -125,6 +125,6 @@ struct EvalHeadsCommand: ParsableCommand {
         print("heads on \(report.model) vectors of \(report.images) LFW images (d = \(report.dimension)), identity-disjoint\(report.quick ? ", quick" : "")")
         let table = HeadExperimentTables.summary(report)
         printTable(table.header, table.rows)
-        if let out { print("report: \(out)/report.json and CSVs (plots: make paper-plots PAPER_OUT=\(out))") }
+        if let out { print("report: \(out)/report.json and CSVs") }
     }
 }
