@@ -79,7 +79,7 @@ let package = Package(
             swiftSettings: numeric),
 
         .testTarget(name: "GalleryTests", dependencies: ["Gallery", "SeededRandom"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SeededRandom"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SeededRandom", "CSIMD"]),
         .testTarget(name: "FaceEmbeddingTests", dependencies: ["FaceEmbedding", "NeuralNet", "Imaging", "SeededRandom"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SeededRandom"], exclude: ["Fixtures"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Imaging", "NeuralNet"]),

@@ -75,7 +75,8 @@ def bench_sphere(a, rows):
             peer.append(p[0]["images_per_s"])
             o, _ = run([BENCH, "sphere", "--net", net, "--batch", batch, "--runs", 5, "--warmup", 2])
             ours.append(o[0]["images_per_s"])
-        rows.append(dict(bench=f"{net} inference, batch {batch}", ours=med(ours), peer=med(peer), peer_name="PyTorch CPU"))
+        rows.append(dict(bench=f"{net} inference, batch {batch}", ours=med(ours), peer=med(peer), peer_name="PyTorch CPU",
+                         ours_rounds=ours, peer_rounds=peer))
 
 
 def bench_train(a, rows):
@@ -90,7 +91,7 @@ def bench_train(a, rows):
                         "--runs", a.train_runs, "--warmup", 1])
             ours.append(o[0]["images_per_s"])
         rows.append(dict(bench=f"sphere20a training step, batch {a.train_batch}, {c:,} classes", ours=med(ours), peer=med(peer),
-                         peer_name="PyTorch CPU"))
+                         peer_name="PyTorch CPU", ours_rounds=ours, peer_rounds=peer))
 
 
 def bench_mtcnn(a, rows):
@@ -218,12 +219,19 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     (out / "models.json").write_text(json.dumps(rows, indent=1))
     print()
-    print("| benchmark | ours | peer | peer's | ratio (higher = ours better) |")
-    print("|---|---|---|---|---|")
+    print("| benchmark | ours | peer | peer's | ratio (higher = ours better) | ratio per round |")
+    print("|---|---|---|---|---|---|")
     for r in rows:
         ratio = r["peer"] / r["ours"] if r.get("lower_is_better") else r["ours"] / r["peer"]
         ratio_s = f"**{ratio:.2f}×**" if ratio == ratio else "-"
-        print(f"| {r['bench']} | {r['ours']:.1f} | {r['peer_name']} | {r['peer']:.1f} | {ratio_s} |")
+        print(f"| {r['bench']} | {r['ours']:.1f} | {r['peer_name']} | {r['peer']:.1f} | {ratio_s} | {round_ratios(r)} |")
+
+
+def round_ratios(row):
+    """The ratio of each round (ours and the peer measured back to back), lowest to highest."""
+    pairs = zip(row.get("ours_rounds", []), row.get("peer_rounds", []))
+    ratios = sorted(o / p for o, p in pairs if o is not None and p)
+    return " ".join(f"{x:.2f}" for x in ratios) or "-"
 
 
 if __name__ == "__main__":

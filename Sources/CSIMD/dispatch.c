@@ -102,3 +102,13 @@ void csimd_winograd2_output(const float *m, long mStride, long count, float bias
                             const float *residual, long outStride, long rows, long columns) {
     DISPATCH(winograd2_output, m, mStride, count, bias, slope, out, residual, outStride, rows, columns);
 }
+
+void csimd_winograd4_gradient(const float *rows, float *scratch, long rowLength, long length, long count, float *v,
+                              long vStride) {
+    DISPATCH(winograd4_gradient, rows, scratch, rowLength, length, count, v, vStride);
+}
+
+void csimd_winograd2_gradient(const float *rows, float *scratch, long rowLength, long length, long count, float *v,
+                              long vStride) {
+    DISPATCH(winograd2_gradient, rows, scratch, rowLength, length, count, v, vStride);
+}

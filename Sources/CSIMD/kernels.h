@@ -24,6 +24,8 @@
     void csimd_winograd2_input_##suffix(const float *, float *, long, long, long, float *, long);             \
     void csimd_winograd2_output_##suffix(const float *, long, long, float, const float *, float *,           \
                                          const float *, long, long, long);                                 \
+    void csimd_winograd4_gradient_##suffix(const float *, float *, long, long, long, float *, long);          \
+    void csimd_winograd2_gradient_##suffix(const float *, float *, long, long, long, float *, long);          \
     void csimd_direct_conv4_##suffix(const float *, long, long, long, long, const float *, long, const float *, \
                                      const float *, float *, long, long);                               \
     void csimd_warp_affine_##suffix(const uint8_t *, long, long, uint8_t *, long, long, const float *, uint8_t);

@@ -50,6 +50,11 @@ static inline void interleave4(const f32x8 *y, f32x8 *out) {
     out[3] = __builtin_shufflevector(c, d, 4, 5, 12, 13, 6, 7, 14, 15);
 }
 
+/// Stands in for a missing residual so every output store adds a loaded vector: with a null
+/// pointer in one arm, clang turns the select into masked loads from address 0, which the CPU
+/// handles far more slowly than plain loads (most of the output transform's time in a profile).
+static const float no_residual[32] = {0};
+
 /// PReLU without a masked select: `v − (1 − a)·min(v, 0)`, `min(v, 0) = (v − |v|)/2`.
 static inline f32x8 prelu8(f32x8 v, f32x8 a) {
     f32x8 negative = (v - magnitude8(v)) * 0.5f;
@@ -102,13 +107,13 @@ void N(winograd4_output)(const float *m, long mStride, long count, float bias, c
             }
             interleave4(y, v);
             float *row = out + rr * outStride + x;
-            const float *res = residual ? residual + rr * outStride + x : 0;
+            const float *res = residual ? residual + rr * outStride + x : no_residual;
             if (n == 32) {
-                for (int k = 0; k < 4; k++) store8f(row + 8 * k, res ? v[k] + load8f(res + 8 * k) : v[k]);
+                for (int k = 0; k < 4; k++) store8f(row + 8 * k, v[k] + load8f(res + 8 * k));
             } else {
                 float lanes[32];
                 memcpy(lanes, v, sizeof lanes);
-                for (long i = 0; i < n; i++) row[i] = res ? lanes[i] + res[i] : lanes[i];
+                for (long i = 0; i < n; i++) row[i] = lanes[i] + res[i];
             }
         }
     }
@@ -149,7 +154,8 @@ void N(winograd2_input)(const float *rows, float *scratch, long rowLen, long len
     }
 }
 
-/// Bias, PReLU (slope given), the two vectors interleaved, the residual added, and `n` ≤ 16 values stored.
+/// Bias, PReLU (slope given), the two vectors interleaved, the residual (`no_residual` for none)
+/// added, and `n` ≤ 16 values stored.
 static inline void winograd2_emit(f32x8 a, f32x8 b, f32x8 biasV, const float *slope, f32x8 slopeV, float *row,
                                   const float *residual, long n) {
     a += biasV;
@@ -161,11 +167,11 @@ static inline void winograd2_emit(f32x8 a, f32x8 b, f32x8 biasV, const float *sl
     f32x8 v[2] = {__builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11),
                   __builtin_shufflevector(a, b, 4, 12, 5, 13, 6, 14, 7, 15)};
     if (n == 16) {
-        for (int k = 0; k < 2; k++) store8f(row + 8 * k, residual ? v[k] + load8f(residual + 8 * k) : v[k]);
+        for (int k = 0; k < 2; k++) store8f(row + 8 * k, v[k] + load8f(residual + 8 * k));
     } else {
         float lanes[16];
         memcpy(lanes, v, sizeof lanes);
-        for (long i = 0; i < n; i++) row[i] = residual ? lanes[i] + residual[i] : lanes[i];
+        for (long i = 0; i < n; i++) row[i] = lanes[i] + residual[i];
     }
 }
 
@@ -178,13 +184,72 @@ void N(winograd2_output)(const float *m, long mStride, long count, float bias, c
         if (2 * (count - q) < n) n = 2 * (count - q);
         f32x8 a01 = M(1) + M(5) + M(9), a02 = M(2) + M(6) + M(10);
         f32x8 y00 = M(0) + M(4) + M(8) + a01 + a02, y01 = a01 - a02 - (M(3) + M(7) + M(11));
-        winograd2_emit(y00, y01, biasV, slope, slopeV, out + x, residual ? residual + x : 0, n);
+        winograd2_emit(y00, y01, biasV, slope, slopeV, out + x, residual ? residual + x : no_residual, n);
         if (rows > 1) {
             f32x8 a11 = M(5) - M(9) - M(13), a12 = M(6) - M(10) - M(14);
             f32x8 y10 = M(4) - M(8) - M(12) + a11 + a12, y11 = a11 - a12 - (M(7) - M(11) - M(15));
             winograd2_emit(y10, y11, biasV, slope, slopeV, out + outStride + x,
-                           residual ? residual + outStride + x : 0, n);
+                           residual ? residual + outStride + x : no_residual, n);
         }
 #undef M
+    }
+}
+
+/// A applied to four vectors (the adjoint of Aᵀ: one dimension of the output-gradient transform).
+static inline void winograd4_a(f32x8 y0, f32x8 y1, f32x8 y2, f32x8 y3, f32x8 *g) {
+    f32x8 e = y0 + y2, o = y1 + y3;
+    f32x8 e4 = y0 + 4 * y2, o4 = 2 * y1 + 8 * y3;
+    g[0] = y0;
+    g[1] = e + o;   // y0 + y1 + y2 + y3
+    g[2] = e - o;   // y0 − y1 + y2 − y3
+    g[3] = e4 + o4; // y0 + 2y1 + 4y2 + 8y3
+    g[4] = e4 - o4; // y0 − 2y1 + 4y2 − 8y3
+    g[5] = y3;
+}
+
+void N(winograd4_gradient)(const float *rows, float *scratch, long rowLen, long len, long count, float *v,
+                           long vStride) {
+    // Rows: A over the four output-gradient rows, as contiguous vectors.
+    for (long x = 0; x < len; x += 8) {
+        f32x8 r[6];
+        winograd4_a(load8f(rows + x), load8f(rows + rowLen + x), load8f(rows + 2 * rowLen + x),
+                    load8f(rows + 3 * rowLen + x), r);
+        for (int k = 0; k < 6; k++) store8f(scratch + k * rowLen + x, r[k]);
+    }
+    // Columns: A over the column phases x = 4q + j of eight tiles at a time.
+    for (int k = 0; k < 6; k++) {
+        const float *b = scratch + k * rowLen;
+        float *d = v + 6 * k * vStride;
+        for (long q = 0; q < count; q += 8) {
+            f32x8 phase[4], r[6];
+            deinterleave4(b + 4 * q, phase);
+            winograd4_a(phase[0], phase[1], phase[2], phase[3], r);
+            for (int i = 0; i < 6; i++) store8f(d + i * vStride + q, r[i]);
+        }
+    }
+}
+
+void N(winograd2_gradient)(const float *rows, float *scratch, long rowLen, long len, long count, float *v,
+                           long vStride) {
+    // Rows: A (y0, y0 + y1, y0 − y1, −y1) over the two output-gradient rows.
+    for (long x = 0; x < len; x += 8) {
+        f32x8 y0 = load8f(rows + x), y1 = load8f(rows + rowLen + x);
+        store8f(scratch + x, y0);
+        store8f(scratch + rowLen + x, y0 + y1);
+        store8f(scratch + 2 * rowLen + x, y0 - y1);
+        store8f(scratch + 3 * rowLen + x, -y1);
+    }
+    // Columns: the same over the even/odd columns of eight tiles at a time.
+    for (int k = 0; k < 4; k++) {
+        const float *b = scratch + k * rowLen;
+        float *d = v + 4 * k * vStride;
+        for (long q = 0; q < count; q += 8) {
+            f32x8 e, o;
+            deinterleave2(b + 2 * q, &e, &o);
+            store8f(d + q, e);
+            store8f(d + vStride + q, e + o);
+            store8f(d + 2 * vStride + q, e - o);
+            store8f(d + 3 * vStride + q, -o);
+        }
     }
 }

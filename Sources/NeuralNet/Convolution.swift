@@ -7,10 +7,11 @@
 ///
 /// The forward pass lowers groups of images with im2col into one large `cblas_sgemm`
 /// (columns = images × output pixels), or, for 3×3 stride-1 kernels, uses Winograd F(2×2, 3×3)
-/// (`useWinograd`), which needs 2.25× fewer multiplications. The backward pass computes the weight
-/// gradient with im2col + one GEMM per image group; the input gradient of a 3×3 stride-1 pad-1
-/// kernel is itself a 3×3 convolution of d(output) (the kernel flipped, its channels swapped), so
-/// it runs through the same Winograd code, and otherwise through a second GEMM + col2im.
+/// (`useWinograd`), which needs 2.25× fewer multiplications. For a 3×3 stride-1 pad-1 kernel the
+/// backward pass runs through Winograd too: the input gradient is itself a 3×3 convolution of
+/// d(output) (the kernel flipped, its channels swapped), and the weight gradient is
+/// `WinogradWeightGradient`. Other kernels use im2col + one GEMM per image group for the weight
+/// gradient and a second GEMM + col2im for the input gradient.
 public final class Conv2d: Module {
     public let inputChannels: Int
     public let outputChannels: Int
@@ -26,8 +27,9 @@ public final class Conv2d: Module {
     public var useWinograd = true
     /// Output tile of the Winograd forward pass.
     public enum WinogradTile: Sendable {
-        /// F(4×4,3×3) for outputs of at least 8×8 (faster on every sphere20a stage that size),
-        /// F(2×2,3×3) below (less tile padding waste on tiny maps such as 7×6).
+        /// F(4×4,3×3) for outputs of at least 8×8 when the batch has at least 192 such tiles,
+        /// F(2×2,3×3) otherwise (less tile padding waste on tiny maps such as 7×6, and wider
+        /// GEMMs over fewer transformed kernels for small batches).
         case automatic
         /// Always F(2×2,3×3): 4 multiplications per output and channel pair, the most accurate.
         case f2x2
@@ -124,8 +126,22 @@ public final class Conv2d: Module {
         return y
     }
 
+    /// Whether Winograd runs with F(4×4,3×3) tiles for `batch` outputs of `height × width` (else F(2×2,3×3)).
+    private func usesLargeTiles(batch: Int, height: Int, width: Int) -> Bool {
+        switch winogradTile {
+        case .f4x4: return true
+        case .f2x2: return false
+        case .automatic:
+            return height >= 8 && width >= 8 && batch * ((height + 3) / 4) * ((width + 3) / 4) >= Self.largeTileMinimum
+        }
+    }
+
+    /// F(4×4) tiles in a batch from which `.automatic` chooses them: with fewer, the GEMMs are too
+    /// narrow to pay for F(4×4)'s 36 transformed kernels against F(2×2)'s 16 (sphere20a at batch 1).
+    static let largeTileMinimum = 192
+
     private func forward(_ x: Tensor, _ d: (n: Int, h: Int, w: Int, ho: Int, wo: Int), _ epilogue: ConvEpilogue) -> Tensor {
-        let big = winogradTile == .f4x4 || (winogradTile == .automatic && d.ho >= 8 && d.wo >= 8)
+        let big = usesLargeTiles(batch: d.n, height: d.ho, width: d.wo)
         if useWinograd, kernelSize == (3, 3), stride == (1, 1), big {
             if winograd4 == nil || winograd4!.version != weight.version { winograd4 = Winograd4Kernel(weight: weight) }
             return winograd4!.forward(x, bias: bias?.value, padding: padding, outputHeight: d.ho, outputWidth: d.wo, epilogue: epilogue)
@@ -176,7 +192,7 @@ public final class Conv2d: Module {
     /// d(loss)/d(input) of a 3×3, stride-1, padding-1 convolution: the convolution of `gradOutput`
     /// with `w'[ci][co][i][j] = w[co][ci][2−i][2−j]`, padding 1, through Winograd.
     private func winogradInputGradient(_ gradOutput: Tensor, height h: Int, width w: Int) -> Tensor {
-        let big = winogradTile == .f4x4 || (winogradTile == .automatic && h >= 8 && w >= 8)
+        let big = usesLargeTiles(batch: gradOutput.shape[0], height: h, width: w)
         if backwardVersion != weight.version || (big ? backwardWinograd4 == nil : backwardWinograd == nil) {
             if backwardVersion != weight.version { backwardWinograd = nil; backwardWinograd4 = nil }
             let flipped = Tensor(uninitialized: [inputChannels, outputChannels, 3, 3])
@@ -199,13 +215,20 @@ public final class Conv2d: Module {
         guard let x = cachedInput else { throw NeuralNetError.noForwardCache(layer: "Conv2d") }
         let d = try checkInput(x)
         try gradOutput.expectShape([d.n, outputChannels, d.ho, d.wo], "Conv2d.backward")
-        let winogradData = useWinograd && kernelSize == (3, 3) && stride == (1, 1) && padding == (1, 1)
-        let dx = winogradData ? winogradInputGradient(gradOutput, height: d.h, width: d.w) : Tensor(zeros: x.shape)
+        if let b = bias { accumulateBiasGradient(gradOutput, into: b.grad.pointer) }
+        if useWinograd && kernelSize == (3, 3) && stride == (1, 1) && padding == (1, 1) {
+            let dx = winogradInputGradient(gradOutput, height: d.h, width: d.w)
+            let tile = usesLargeTiles(batch: d.n, height: d.ho, width: d.wo) ? 4 : 2
+            WinogradWeightGradient.accumulate(tile: tile, input: x, gradOutput: gradOutput, padding: padding,
+                                              into: weight.grad.pointer)
+            return dx
+        }
+        let dx = Tensor(zeros: x.shape)
         let pixels = d.ho * d.wo
         let k = inputChannels * kernelSize.0 * kernelSize.1
         let g = groupSize(n: d.n, pixels: pixels)
         let col = TensorStorage(uninitializedCapacity: k * g * pixels)
-        let dcol = TensorStorage(uninitializedCapacity: winogradData ? 0 : k * g * pixels)
+        let dcol = TensorStorage(uninitializedCapacity: k * g * pixels)
         let gy = g > 1 ? TensorStorage(uninitializedCapacity: outputChannels * g * pixels) : nil
         let oc = outputChannels
         var i0 = 0
@@ -227,16 +250,6 @@ public final class Conv2d: Module {
             // dW += dY · colᵀ
             Parallel.sgemm(transA: false, transB: true, m: oc, n: k, k: cols, alpha: 1,
                            a: gm, lda: cols, b: col.base, ldb: cols, beta: 1, c: weight.grad.pointer, ldc: k)
-            if let b = bias {
-                let bg = b.grad.pointer
-                for co in 0..<oc {
-                    let p = gm + co * cols
-                    var s: Float = 0
-                    for i in 0..<cols { s += p[i] }
-                    bg[co] += s
-                }
-            }
-            if winogradData { i0 += nb; continue }
             // dcol = Wᵀ · dY, then scatter-add into dx
             Parallel.sgemm(transA: true, transB: false, m: k, n: cols, k: oc, alpha: 1,
                            a: weight.value.pointer, lda: k, b: gm, ldb: cols, beta: 0, c: dcol.base, ldc: cols)

@@ -13,8 +13,8 @@ public final class TensorStorage {
     /// Allocates `capacity` zeroed floats.
     public init(capacity: Int) {
         self.capacity = capacity
-        let bytes = max(64, capacity * MemoryLayout<Float>.stride)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let bytes = StoragePool.rounded(max(64, capacity * MemoryLayout<Float>.stride))
+        let raw = StoragePool.shared.take(bytes)
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
         base = raw.bindMemory(to: Float.self, capacity: max(16, capacity))
     }
@@ -22,12 +22,20 @@ public final class TensorStorage {
     /// Allocates without zeroing (every element must be written before it is read).
     init(uninitializedCapacity capacity: Int) {
         self.capacity = capacity
-        let bytes = max(64, capacity * MemoryLayout<Float>.stride)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let raw = StoragePool.shared.take(StoragePool.rounded(max(64, capacity * MemoryLayout<Float>.stride)))
         base = raw.bindMemory(to: Float.self, capacity: max(16, capacity))
     }
 
-    deinit { UnsafeMutableRawPointer(base).deallocate() }
+    deinit {
+        StoragePool.shared.give(UnsafeMutableRawPointer(base), StoragePool.rounded(max(64, capacity * MemoryLayout<Float>.stride)))
+    }
+
+    /// Most bytes of freed buffers (128 KiB and larger) kept for reuse by later tensors of the same
+    /// size, process-wide (default 768 MiB; 0 returns every buffer to the system at once).
+    public static var poolCapacityBytes: Int {
+        get { StoragePool.shared.capacityBytes }
+        set { StoragePool.shared.capacityBytes = newValue }
+    }
 }
 
 /// A dense, contiguous, row-major Float32 tensor. Image tensors use NCHW layout

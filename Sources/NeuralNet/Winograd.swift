@@ -46,7 +46,6 @@ final class WinogradKernel {
     func forward(_ x: Tensor, bias: Tensor?, padding: (Int, Int), outputHeight ho: Int, outputWidth wo: Int,
                  epilogue: ConvEpilogue = ConvEpilogue()) -> Tensor {
         let n = x.shape[0], h = x.shape[2], w = x.shape[3]
-        let (ph, pw) = padding
         let out = Tensor(uninitialized: [n, cout, ho, wo])
         let tilesH = (ho + 1) / 2, tilesW = (wo + 1) / 2
         let tpi = tilesH * tilesW
@@ -64,38 +63,9 @@ final class WinogradKernel {
             let vb = v.base, mb = m.base
             let ldv = tc + 8              // V rows padded so 8-wide stores may overrun a segment
             let vStride = cin * ldv
-            // Input transform V[ξ][c][t] = (Bᵀ d B)_ξ, one tile row at a time, vectorised over tiles:
-            // the 4 input rows are copied zero-padded, combined row-wise (Bᵀ d) as contiguous vectors,
-            // then split into even/odd columns for the column step ((Bᵀ d) B).
-            Parallel.forEachChunk(cin, minimumPerThread: 1) { r in
-                let rowLen = 2 * (tilesW + 8) + 32
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 8 * rowLen)
-                defer { scratch.deallocate() }
-                let pr = scratch, br = scratch + 4 * rowLen
-                for c in r {
-                    forEachTileRow(t0: t0, count: tc, tilesW: tilesW, tpi: tpi) { img, th, twLo, twHi, tl0 in
-                        let plane = xin + (img * cin + c) * h * w
-                        let y0 = th * 2 - ph
-                        let cnt = twHi - twLo
-                        let vecCnt = (cnt + 7) & ~7
-                        let len = 2 * vecCnt + 16      // columns x0 ..< x0 + len are read
-                        let x0 = 2 * twLo - pw
-                        let lo = max(0, -x0), hi = max(lo, min(len, w - x0))
-                        for i in 0..<4 {
-                            let dst = pr + i * rowLen
-                            let yy = y0 + i
-                            if yy < 0 || yy >= h || lo >= hi {
-                                dst.update(repeating: 0, count: len)
-                                continue
-                            }
-                            if lo > 0 { dst.update(repeating: 0, count: lo) }
-                            (dst + lo).update(from: plane + yy * w + x0 + lo, count: hi - lo)
-                            if hi < len { (dst + hi).update(repeating: 0, count: len - hi) }
-                        }
-                        csimd_winograd2_input(pr, br, rowLen, len, cnt, vb + c * ldv + tl0, vStride)
-                    }
-                }
-            }
+            // Input transform V[ξ][c][t] = (Bᵀ d B)_ξ, vectorised over the tiles of a tile row.
+            WinogradTransforms.input(tile: 2, xin, channels: cin, height: h, width: w, padding: padding, tilesW: tilesW,
+                                     tpi: tpi, t0: t0, count: tc, into: vb, ldv: ldv)
             let ub = u.base
             if Parallel.blasThreads == 1 && Parallel.workerCount > 1 {
                 Parallel.forEach(16) { xi in

@@ -22,22 +22,35 @@ final class Winograd4Kernel {
         u = TensorStorage(uninitializedCapacity: 36 * cout * cin)
         let src = w.pointer, dst = u.base
         let plane = cout * cin
-        // G (6×3)
-        let g: [[Double]] = [[1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
-                             [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1]]
-        g.withUnsafeBufferPointer { gm in
-            Parallel.forEachChunk(plane, minimumPerThread: 256) { r in
-                for oi in r {
-                    let k = src + oi * 9
-                    for i in 0..<6 {
-                        // t_i = G_i · k (a row of 3)
-                        let gi = gm[i]
-                        let t0 = gi[0] * Double(k[0]) + gi[1] * Double(k[3]) + gi[2] * Double(k[6])
-                        let t1 = gi[0] * Double(k[1]) + gi[1] * Double(k[4]) + gi[2] * Double(k[7])
-                        let t2 = gi[0] * Double(k[2]) + gi[1] * Double(k[5]) + gi[2] * Double(k[8])
-                        for j in 0..<6 {
-                            let gj = gm[j]
-                            dst[(i * 6 + j) * plane + oi] = Float(t0 * gj[0] + t1 * gj[1] + t2 * gj[2])
+        // U = G k Gᵀ for eight (co, ci) pairs at a time, vectorised across the pairs; G (6×3):
+        // rows (1/4, 0, 0), −(1, 1, 1)/6, (−1, 1, −1)/6, (1/24, 1/12, 1/6), (1/24, −1/12, 1/6), (0, 0, 1).
+        @inline(__always) func applyG(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ out: UnsafeMutablePointer<SIMD8<Float>>, _ stride: Int) {
+            let s = (a + c) * (-1.0 / 6), d = b * (1.0 / 6)
+            let p = a * (1.0 / 24) + c * (1.0 / 6), q = b * (1.0 / 12)
+            out[0] = a * 0.25; out[stride] = s - d; out[2 * stride] = s + d
+            out[3 * stride] = p + q; out[4 * stride] = p - q; out[5 * stride] = c
+        }
+        Parallel.forEachChunk((plane + 7) / 8, minimumPerThread: 32) { r in
+            // k: 9 kernel taps; t: G k, 6 rows × 3 columns; row: one row of U.
+            let scratch = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 9 + 18 + 6)
+            defer { scratch.deallocate() }
+            let k = scratch, t = scratch + 9, row = scratch + 27
+            for block in r {
+                let o0 = block * 8, lanes = min(8, plane - o0)
+                for e in 0..<9 { k[e] = SIMD8() }
+                for l in 0..<lanes {
+                    let g = src + (o0 + l) * 9
+                    for e in 0..<9 { k[e][l] = g[e] }
+                }
+                for c in 0..<3 { applyG(k[c], k[3 + c], k[6 + c], t + c, 3) }
+                for i in 0..<6 {
+                    applyG(t[3 * i], t[3 * i + 1], t[3 * i + 2], row, 1)
+                    for j in 0..<6 {
+                        let out = dst + (i * 6 + j) * plane + o0
+                        if lanes == 8 {
+                            UnsafeMutableRawPointer(out).storeBytes(of: row[j], as: SIMD8<Float>.self)
+                        } else {
+                            for l in 0..<lanes { out[l] = row[j][l] }
                         }
                     }
                 }
@@ -48,7 +61,6 @@ final class Winograd4Kernel {
     func forward(_ x: Tensor, bias: Tensor?, padding: (Int, Int), outputHeight ho: Int, outputWidth wo: Int,
                  epilogue: ConvEpilogue = ConvEpilogue()) -> Tensor {
         let n = x.shape[0], h = x.shape[2], w = x.shape[3]
-        let (ph, pw) = padding
         let out = Tensor(uninitialized: [n, cout, ho, wo])
         let tilesH = (ho + 3) / 4, tilesW = (wo + 3) / 4
         let tpi = tilesH * tilesW
@@ -65,37 +77,9 @@ final class Winograd4Kernel {
             let vb = v.base, mb = m.base
             let ldv = tc + 8              // V rows padded so 8-wide stores may overrun a segment
             let vStride = cin * ldv
-            // Input transform V[ξ][c][t] = (Bᵀ d B)_ξ per tile row: zero-padded rows, row step as
-            // contiguous vectors, column step on the 4 column phases (x = 4q + j).
-            Parallel.forEachChunk(cin, minimumPerThread: 1) { r in
-                let rowLen = 4 * (tilesW + 8) + 64
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 12 * rowLen)
-                defer { scratch.deallocate() }
-                let pr = scratch, br = scratch + 6 * rowLen
-                for c in r {
-                    forEachTileRow(t0: t0, count: tc, tilesW: tilesW, tpi: tpi) { img, th, twLo, twHi, tl0 in
-                        let plane = xin + (img * cin + c) * h * w
-                        let y0 = th * 4 - ph
-                        let cnt = twHi - twLo
-                        let vecCnt = (cnt + 7) & ~7
-                        let len = 4 * vecCnt + 32
-                        let x0 = 4 * twLo - pw
-                        let lo = max(0, -x0), hi = max(lo, min(len, w - x0))
-                        for i in 0..<6 {
-                            let dst = pr + i * rowLen
-                            let yy = y0 + i
-                            if yy < 0 || yy >= h || lo >= hi {
-                                dst.update(repeating: 0, count: len)
-                                continue
-                            }
-                            if lo > 0 { dst.update(repeating: 0, count: lo) }
-                            (dst + lo).update(from: plane + yy * w + x0 + lo, count: hi - lo)
-                            if hi < len { (dst + hi).update(repeating: 0, count: len - hi) }
-                        }
-                        csimd_winograd4_input(pr, br, rowLen, len, cnt, vb + c * ldv + tl0, vStride)
-                    }
-                }
-            }
+            // Input transform V[ξ][c][t] = (Bᵀ d B)_ξ, vectorised over the tiles of a tile row.
+            WinogradTransforms.input(tile: 4, xin, channels: cin, height: h, width: w, padding: padding, tilesW: tilesW,
+                                     tpi: tpi, t0: t0, count: tc, into: vb, ldv: ldv)
             let ub = u.base
             if Parallel.blasThreads == 1 && Parallel.workerCount > 1 {
                 Parallel.forEach(36) { xi in

@@ -1,3 +1,4 @@
+import CSIMD
 import Testing
 @testable import NeuralNet
 
@@ -144,5 +145,74 @@ import Testing
         conv.weight.grad.pointer.update(repeating: 1, count: conv.weight.grad.count)
         opt.step()
         #expect(relativeMaxError(try conv(x), try conv.forwardIm2col(x)) < 1e-5)
+    }
+}
+
+/// The Winograd backward pass (weight gradient F(2×2)/F(4×4) and input gradient) against im2col + GEMM.
+@Suite struct WinogradGradientTests {
+    /// Conv2d.backward through Winograd equals the im2col path: weight, bias and input gradients.
+    @Test(arguments: [(Conv2d.WinogradTile.f2x2, 2, 3, 5, 7, 6), (.f4x4, 2, 3, 5, 7, 6), (.f2x2, 3, 8, 16, 13, 10),
+                      (.f4x4, 3, 8, 16, 13, 10), (.f4x4, 1, 16, 8, 28, 24), (.automatic, 2, 12, 10, 9, 37)])
+    func backwardMatchesIm2col(_ c: (Conv2d.WinogradTile, Int, Int, Int, Int, Int)) throws {
+        let (tile, n, cin, cout, h, w) = c
+        let fast = try Conv2d(inputChannels: cin, outputChannels: cout, kernelSize: 3, padding: 1, seed: 11)
+        let plain = try Conv2d(inputChannels: cin, outputChannels: cout, kernelSize: 3, padding: 1, seed: 11)
+        fast.winogradTile = tile
+        plain.useWinograd = false
+        fast.training = true
+        plain.training = true
+        let x = randomTensor([n, cin, h, w], seed: 21)
+        _ = try fast(x)
+        _ = try plain(x)
+        let gy = randomTensor([n, cout, h, w], seed: 22)
+        let dxFast = try fast.backward(gy), dxPlain = try plain.backward(gy)
+        #expect(relativeMaxError(fast.weight.grad, plain.weight.grad) < 1e-5, "weight gradient")
+        #expect(relativeMaxError(fast.bias!.grad, plain.bias!.grad) < 1e-5, "bias gradient")
+        #expect(relativeMaxError(dxFast, dxPlain) < 1e-5, "input gradient")
+    }
+
+    /// The weight gradient alone, for padding 0 and 1, with tiles split over several GEMM groups
+    /// (group segments that end inside a tile row) and accumulated onto an existing gradient.
+    @Test(arguments: [(2, 0, 11, 9), (2, 1, 11, 9), (4, 0, 14, 19), (4, 1, 14, 19), (4, 1, 5, 6), (2, 1, 3, 3)])
+    func weightGradientInGroups(_ c: (Int, Int, Int, Int)) throws {
+        let (tile, pad, h, w) = c
+        let (n, cin, cout) = (3, 5, 7)
+        let conv = try Conv2d(inputChannels: cin, outputChannels: cout, kernelSize: 3, padding: pad, bias: false, seed: 3)
+        conv.useWinograd = false
+        conv.training = true
+        let x = randomTensor([n, cin, h, w], seed: 31)
+        let y = try conv(x)
+        let gy = randomTensor(y.shape, seed: 32)
+        conv.weight.grad.pointer.update(repeating: 0.5, count: conv.weight.grad.count)
+        _ = try conv.backward(gy)
+        let expected = conv.weight.grad
+        let got = Tensor(shape: expected.shape, repeating: 0.5)
+        let xiCount = (tile + 2) * (tile + 2)
+        WinogradWeightGradient.accumulate(tile: tile, input: x, gradOutput: gy, padding: (pad, pad), into: got.pointer,
+                                          groupBudget: xiCount * (cin + cout) * 5)
+        #expect(relativeMaxError(got, expected) < 1e-5, "Winograd F(\(tile)) weight gradient vs im2col")
+    }
+
+    /// Every gradient of the Winograd backward pass against central finite differences.
+    @Test(arguments: [Conv2d.WinogradTile.f2x2, .f4x4])
+    func finiteDifferences(_ tile: Conv2d.WinogradTile) throws {
+        let conv = try Conv2d(inputChannels: 3, outputChannels: 4, kernelSize: 3, stride: 1, padding: 1, seed: 6)
+        conv.winogradTile = tile
+        let e = try gradientCheck(conv, input: randomTensor([2, 3, 9, 10], seed: 8))
+        #expect(e < GradientCheckTests.tolerance, "Conv2d Winograd backward worst relative error \(e)")
+    }
+}
+
+/// The Winograd forward and backward passes on the portable build of the C transforms (what CPUs
+/// without AVX2/FMA and arm64 run). The switch is process-wide: convolutions of other suites
+/// running meanwhile take the portable kernels too, which give the same results.
+@Suite(.serialized) struct PortableWinogradTests {
+    @Test func backwardMatchesIm2colOnPortableKernels() throws {
+        csimd_force_portable(1)
+        defer { csimd_force_portable(0) }
+        #expect(csimd_accelerated() == 0)
+        for tile in [Conv2d.WinogradTile.f2x2, .f4x4] {
+            try WinogradGradientTests().backwardMatchesIm2col((tile, 2, 6, 5, 13, 10))
+        }
     }
 }

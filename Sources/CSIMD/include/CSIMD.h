@@ -79,6 +79,17 @@ void csimd_winograd2_input(const float *rows, float *scratch, long rowLength, lo
 void csimd_winograd2_output(const float *m, long mStride, long count, float bias, const float *slope, float *out,
                             const float *residual, long outStride, long rows, long columns);
 
+/// Output-gradient transform of the Winograd weight gradient, F(4×4, 3×3): `rows` holds the four
+/// output-gradient rows of one tile-row segment of one channel (`rowLength` apart, `length`
+/// values each, zero past the output, a multiple of 8 and at least 4·count rounded up to 8
+/// tiles); `scratch` room for six rows alike. Writes `(A dY Aᵀ)_ξ` of the segment's `count`
+/// tiles to `v[ξ·vStride + t]`, ξ < 36, in whole vectors of 8 (up to 7 values past `count`).
+void csimd_winograd4_gradient(const float *rows, float *scratch, long rowLength, long length, long count, float *v,
+                              long vStride);
+/// The same for F(2×2, 3×3): two output-gradient rows, ξ < 16, `scratch` room for four rows.
+void csimd_winograd2_gradient(const float *rows, float *scratch, long rowLength, long length, long count, float *v,
+                              long vStride);
+
 /// Direct convolution (stride 1, no padding) of one image `[inputChannels, height, width]` with a
 /// `kernelSize`² kernel for four output channels, fused with bias and PReLU: `weights[t·4 + j]`
 /// is tap t (`c·k² + ki·k + kj`) of channel j, `bias[j]` and `slope[j]` for j < 4; writes the
