@@ -62,9 +62,9 @@ test-swift:
 	  echo "Swift (swift test):"; $(PYTHON) Tools/test_summary.py .build/test-swift*.xml --status $$status
 
 ## example: build Examples/IdentifyPhoto against a tagged clone (a versioned dependency) and run it
-## (part of `make test`; the CLI that enrols its gallery is built with the test flags, so no rebuild)
+## (part of `make test`, which has just built the CLI that enrols its gallery; built here if absent)
 example: deps
-	swift build $(TEST_FLAGS) --product sphere-gallery
+	@test -x $(SG) || swift build $(TEST_FLAGS) --product sphere-gallery
 	Tools/example.sh $(LFW)/images
 
 ## demo: enrol 100 LFW people (LFW=DIR; else a synthetic gallery), identify held-out photos and strangers
