@@ -175,8 +175,9 @@ fixtures: .venv-fixtures/ok
 ## test-serve: `serve` as a process (keys, concurrent clients, kill -9, SIGTERM, TLS), a schemathesis
 ## run from the OpenAPI document, and the web page in Chromium (screenshot in .build/serve-artefacts)
 SERVE_VENV := .venv-serve
-test-serve: build models $(SERVE_VENV)/ok
+test-serve: models $(SERVE_VENV)/ok
 	@$(MAKE) --no-print-directory deps APT_PACKAGES="chromium chromium-driver openssl"
+	@test -x $(SG) || swift build $(TEST_FLAGS) --product sphere-gallery
 	@mkdir -p .build; status=0; $(SERVE_VENV)/bin/python -m unittest discover -v -s Tools/serve_tests -t Tools/serve_tests \
 	  > .build/test-serve.log 2>&1 || status=$$?; \
 	  if [ $$status != 0 ]; then cat .build/test-serve.log; fi; \
