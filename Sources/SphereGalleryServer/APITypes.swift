@@ -10,6 +10,25 @@ struct VectorQueryBody: Decodable {
     let topK: Int?
     let threshold: Float?
     enum CodingKeys: String, CodingKey { case vectors, topK = "top_k", threshold }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        vectors = try c.decode([[Float]].self, forKey: .vectors)
+        topK = try c.decodeIfPresent(Int.self, forKey: .topK)
+        threshold = try c.decodeCosineIfPresent(forKey: .threshold)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A cosine in -1…1, checked as the JSON number it is (a value just above 1 would round to
+    /// 1 as a Float and slip through); nil when absent or null.
+    func decodeCosineIfPresent(forKey key: Key) throws -> Float? {
+        guard let value = try decodeIfPresent(Double.self, forKey: key) else { return nil }
+        guard value >= -1, value <= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "\(key.stringValue) must be a cosine in -1…1, not \(value)")
+        }
+        return Float(value)
+    }
 }
 
 struct VectorAnswers: Encodable, Sendable {
@@ -117,7 +136,7 @@ struct ThresholdBody: Codable, Sendable {
         guard c.contains(.threshold) else {
             throw DecodingError.keyNotFound(CodingKeys.threshold, .init(codingPath: [], debugDescription: "threshold is required"))
         }
-        threshold = try c.decodeNil(forKey: .threshold) ? nil : c.decode(Float.self, forKey: .threshold)
+        threshold = try c.decodeCosineIfPresent(forKey: .threshold)
     }
 
     func encode(to encoder: any Encoder) throws {

@@ -47,6 +47,8 @@ enum Respond {
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw Problem.badRequest("the JSON body has the wrong type at \"\(path)\": \(context.debugDescription)")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw Problem.badRequest("the JSON body is wrong at \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\": \(context.debugDescription).")
         } catch {
             throw Problem.badRequest("the body is not the JSON this route takes (see /openapi.yaml).")
         }

@@ -119,6 +119,13 @@ import Testing
                                           raw: ByteBuffer(string: "{not json"), contentType: "application/json").status == .badRequest)
             #expect(try await client.send(.get, "/v1/identities?limit=abc", key: fixture.identify).status == .badRequest)
             #expect(try await client.send(.put, "/v1/gallery/threshold", key: fixture.admin, json: ["threshold": 3]).status == .badRequest)
+            // Just above 1: a Float would round it to 1 and accept it; the document says at most 1.
+            let justAbove = ByteBuffer(string: "{\"threshold\": 1.0000000000000002}")
+            #expect(try await client.send(.put, "/v1/gallery/threshold", key: fixture.admin, raw: justAbove,
+                                          contentType: "application/json").status == .badRequest)
+            #expect(try await client.send(.post, "/v1/identify/vectors", key: fixture.identify,
+                                          raw: ByteBuffer(string: "{\"vectors\": [[1, 0, 0, 0]], \"threshold\": 1.0000000000000002}"),
+                                          contentType: "application/json").status == .badRequest)
             // Multipart bodies of any bytes are answered 400, never a crash (a non-ASCII header
             // name once trapped the parser).
             let oddHeader = try FormData.parts(of: ByteBuffer(string: "--b\r\n\u{CE}\u{8F}\u{C2}\u{82}: x\r\n\r\n{}\r\n--b--\r\n"),

@@ -27,7 +27,9 @@ class OpenAPIFuzzTests(unittest.TestCase):
                      "-H", f"Authorization: Bearer {key}",
                      "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
                                  "response_headers_conformance,response_schema_conformance,negative_data_rejection",
-                     "--phases", "examples,coverage,fuzzing", "--max-examples", "25", "--max-time", MAX_TIME,
+                     # No "coverage" phase: hypothesis's lambda descriptions there hit a CPython 3.11
+                     # ast bug ("AST constructor recursion depth mismatch") and end the run.
+                     "--phases", "examples,fuzzing", "--max-examples", "25", "--max-time", MAX_TIME,
                      "--workers", "2", "--request-timeout", "60", "--seed", "1", "--no-color"],
                     capture_output=True, text=True, timeout=int(MAX_TIME) + 300,
                     env={**os.environ, "SCHEMATHESIS_HOOKS": ""}, cwd=tempfile.gettempdir())
