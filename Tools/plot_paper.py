@@ -130,6 +130,13 @@ def plot(report, folder):
     raw = next((h for h in (report["heads"] or {}).get("heads", []) if h["head"] == "raw"), None)
     x = range(len(LOSSES))
 
+    def save(fig, ax, name, title):
+        ax.set_title(title)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(folder / name, dpi=120)
+        written.append(name)
+
     def series(rows, get):
         by = {r["head"]: r for r in rows}
         return [get(by[l]) if l in by and get(by[l]) is not None else float("nan") for l in LOSSES]
@@ -144,11 +151,7 @@ def plot(report, folder):
         ax.plot(x, series(report["nets"], lambda n: (n.get("view1") or {}).get("accuracy")), "^-", label="net from scratch, View 1")
     ax.set_xticks(list(x), LOSSES)
     ax.set_ylabel("verification accuracy")
-    ax.set_title("Accuracy on people never seen in training")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(folder / "accuracy_vs_m.png", dpi=120)
-    written.append("accuracy_vs_m.png")
+    save(fig, ax, "accuracy_vs_m.png", "Accuracy on people never seen in training")
 
     fig, ax = plt.subplots(figsize=(6, 4))
     for protocol, marker in [("view2", "s-"), ("megaface", "o-")]:
@@ -159,11 +162,7 @@ def plot(report, folder):
     ax.axhline(1, color="grey", linestyle=":")
     ax.set_xticks(list(x), LOSSES)
     ax.set_ylabel("max intra-class / min inter-class angle")
-    ax.set_title("The paper's criterion (< 1) on test people")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(folder / "angle_ratio_vs_m.png", dpi=120)
-    written.append("angle_ratio_vs_m.png")
+    save(fig, ax, "angle_ratio_vs_m.png", "The paper's criterion (< 1) on test people")
 
     rocs = sorted((folder / "heads").glob("view2_roc_*.csv"))
     if rocs:
@@ -176,11 +175,7 @@ def plot(report, folder):
         ax.set_xscale("log")
         ax.set_xlabel("FAR")
         ax.set_ylabel("TAR")
-        ax.set_title("LFW View 2 ROC per head (pooled folds)")
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(folder / "roc_view2.png", dpi=120)
-        written.append("roc_view2.png")
+        save(fig, ax, "roc_view2.png", "LFW View 2 ROC per head (pooled folds)")
     return written
 
 

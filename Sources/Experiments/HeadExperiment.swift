@@ -79,7 +79,7 @@ public final class HeadExperiment {
                         progress("\(name): View 1, d = \(d), \(epochs) epochs, lr \(lr)")
                         let configuration = try settings.configuration(head: name, features: d, epochs: epochs, learningRate: lr)
                         let head = try train(configuration, people: view1.trainPeople)
-                        let accuracy = try verification(files.devTestPairs, view1.testPairIndices, embed: embedder(head)).accuracy
+                        let accuracy = try verificationWithROC(files.devTestPairs, view1.testPairIndices, embed: embedder(head)).0.accuracy
                         trials.append(.init(head: name, features: d, epochs: epochs, learningRate: lr, accuracy: accuracy))
                         if best == nil || accuracy > best!.accuracy { best = (configuration, accuracy, head) }
                     }
@@ -181,10 +181,6 @@ public final class HeadExperiment {
             let a = m.row(position[data.row(of: pairs.pairs[i].first)!]!), b = m.row(position[data.row(of: pairs.pairs[i].second)!]!)
             return zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
         }
-    }
-
-    private func verification(_ pairs: LFWPairs, _ indices: [Int], embed: Embedder) throws -> HeadExperimentReport.Verification {
-        try verificationWithROC(pairs, indices, embed: embed).0
     }
 
     private func verificationWithROC(_ pairs: LFWPairs, _ indices: [Int], embed: Embedder) throws -> (HeadExperimentReport.Verification, ROC) {
