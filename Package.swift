@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CPNG", "CTurboJPEG", "CWebP", "CHeif", "CGIF", "CTIFF", "CSIMD"],
                 swiftSettings: numeric),
         .target(name: "NeuralNet", dependencies: ["CBLAS", "CSIMD", "SeededRandom"], swiftSettings: numeric),
-        .target(name: "FaceEmbedding", dependencies: ["NeuralNet", "Imaging", "SeededRandom"], swiftSettings: numeric),
+        .target(name: "FaceEmbedding", dependencies: ["NeuralNet", "Imaging", "SeededRandom", "CSIMD"], swiftSettings: numeric),
         .target(name: "FaceDetection", dependencies: ["Imaging", "NeuralNet", "CSIMD"], swiftSettings: numeric),
         .target(
             name: "Gallery",

@@ -88,6 +88,28 @@ void csimd_direct_conv4(const float *source, long inputChannels, long height, lo
              outputHeight, outputWidth);
 }
 
+void csimd_max_pool(const float *source, long planes, long height, long width, long kernelSize, long stride,
+                     float *destination, long outputHeight, long outputWidth, float *scratch) {
+    DISPATCH(max_pool, source, planes, height, width, kernelSize, stride, destination, outputHeight, outputWidth, scratch);
+}
+
+void csimd_im2col(const float *source, long inputChannels, long height, long width, long kernelSize, float *destination,
+                  long rowStride, long outputHeight, long outputWidth) {
+    DISPATCH(im2col, source, inputChannels, height, width, kernelSize, destination, rowStride, outputHeight, outputWidth);
+}
+
+void csimd_bias_prelu(const float *source, float *destination, long count, float bias, float slope) {
+    DISPATCH(bias_prelu, source, destination, count, bias, slope);
+}
+
+void csimd_relu(float *values, long count) { DISPATCH(relu, values, count); }
+
+void csimd_add_relu(float *values, const float *addend, long count) { DISPATCH(add_relu, values, addend, count); }
+
+void csimd_gather_strided(const float *source, long stride, float *destination, long count) {
+    DISPATCH(gather_strided, source, stride, destination, count);
+}
+
 void csimd_warp_affine(const uint8_t *source, long width, long height, uint8_t *destination, long outputWidth,
                        long outputHeight, const float *matrix, uint8_t borderValue) {
     DISPATCH(warp_affine, source, width, height, destination, outputWidth, outputHeight, matrix, borderValue);

@@ -28,6 +28,12 @@
     void csimd_winograd2_gradient_##suffix(const float *, float *, long, long, long, float *, long);          \
     void csimd_direct_conv4_##suffix(const float *, long, long, long, long, const float *, long, const float *, \
                                      const float *, float *, long, long);                               \
+    void csimd_max_pool_##suffix(const float *, long, long, long, long, long, float *, long, long, float *);    \
+    void csimd_im2col_##suffix(const float *, long, long, long, long, float *, long, long, long);              \
+    void csimd_bias_prelu_##suffix(const float *, float *, long, float, float);                               \
+    void csimd_relu_##suffix(float *, long);                                                                  \
+    void csimd_add_relu_##suffix(float *, const float *, long);                                               \
+    void csimd_gather_strided_##suffix(const float *, long, float *, long);                                   \
     void csimd_warp_affine_##suffix(const uint8_t *, long, long, uint8_t *, long, long, const float *, uint8_t);
 
 // Internal to the library: only dispatch.c calls these.

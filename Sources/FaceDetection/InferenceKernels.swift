@@ -50,17 +50,8 @@ final class ConvPReLU {
                 b = UnsafePointer(x.pointer + i0 * cin * pixels)      // a 1×1 kernel needs no lowering
             } else {
                 // im2col: row (c, ki, kj), column (image, oh, ow).
-                for c in 0..<cin {
-                    for ki in 0..<k {
-                        for kj in 0..<k {
-                            let row = colP + ((c * k + ki) * k + kj) * cols
-                            for img in 0..<nb {
-                                let plane = x.pointer + ((i0 + img) * cin + c) * h * w + ki * w + kj
-                                let dst = row + img * pixels
-                                for oh in 0..<ho { (dst + oh * wo).update(from: plane + oh * w, count: wo) }
-                            }
-                        }
-                    }
+                for img in 0..<nb {
+                    csimd_im2col(x.pointer + (i0 + img) * cin * h * w, cin, h, w, k, colP + img * pixels, cols, ho, wo)
                 }
                 b = UnsafePointer(colP)
             }
@@ -70,14 +61,9 @@ final class ConvPReLU {
                            a: wP, lda: kk, b: b, ldb: cols, beta: 0, c: target, ldc: cols)
             for co in 0..<cout {
                 let bias = bP[co], a = slope?[co] ?? 1
-                let src = target + co * cols
                 for img in 0..<nb {
-                    let s = src + img * pixels
-                    let d = out.pointer + ((i0 + img) * cout + co) * pixels
-                    for i in 0..<pixels {
-                        let v = s[i] + bias
-                        d[i] = v >= 0 ? v : a * v
-                    }
+                    csimd_bias_prelu(target + co * cols + img * pixels, out.pointer + ((i0 + img) * cout + co) * pixels,
+                                     pixels, bias, a)
                 }
             }
             i0 += nb
@@ -98,53 +84,8 @@ func maxPoolCeil(_ x: Tensor, kernel k: Int, stride s: Int) -> Tensor {
     }
     let ho = outSize(h), wo = outSize(w)
     let y = Tensor(uninitialized: [n, c, ho, wo])
-    // Windows that lie wholly inside the row/column; the rest (at most one, at the end) are clipped.
-    let fullW = min(wo, (w - k) / s + 1), fullH = min(ho, (h - k) / s + 1)
-    // Pass 1: horizontal maxima of every input row (`[h, wo]`); pass 2: vertical maxima of those.
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: h * wo) { rowMax in
-        let rm = rowMax.baseAddress!
-        for plane in 0..<(n * c) {
-            let src = x.pointer + plane * h * w, dst = y.pointer + plane * ho * wo
-            for r in 0..<h {
-                let row = src + r * w, out = rm + r * wo
-                switch k {
-                case 2:
-                    for j in 0..<fullW { let p = row + j * s; out[j] = Swift.max(p[0], p[1]) }
-                case 3:
-                    for j in 0..<fullW { let p = row + j * s; out[j] = Swift.max(Swift.max(p[0], p[1]), p[2]) }
-                default:
-                    for j in 0..<fullW {
-                        let p = row + j * s
-                        var m = p[0]
-                        for t in 1..<k { m = Swift.max(m, p[t]) }
-                        out[j] = m
-                    }
-                }
-                for j in fullW..<wo {
-                    let x0 = j * s, x1 = Swift.min(w, x0 + k)
-                    var m = row[x0]
-                    for xx in x0..<x1 { m = Swift.max(m, row[xx]) }
-                    out[j] = m
-                }
-            }
-            for i in 0..<ho {
-                let y0 = i * s, y1 = i < fullH ? y0 + k : Swift.min(h, y0 + k)
-                let d = dst + i * wo, r0 = rm + y0 * wo
-                if y1 - y0 == 3 {
-                    let r1 = r0 + wo, r2 = r1 + wo
-                    for j in 0..<wo { d[j] = Swift.max(Swift.max(r0[j], r1[j]), r2[j]) }
-                } else if y1 - y0 == 2 {
-                    let r1 = r0 + wo
-                    for j in 0..<wo { d[j] = Swift.max(r0[j], r1[j]) }
-                } else {
-                    d.update(from: r0, count: wo)
-                    for yy in (y0 + 1)..<y1 {
-                        let r = rm + yy * wo
-                        for j in 0..<wo { d[j] = Swift.max(d[j], r[j]) }
-                    }
-                }
-            }
-        }
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: w) { rowMax in
+        csimd_max_pool(x.pointer, n * c, h, w, k, s, y.pointer, ho, wo, rowMax.baseAddress!)
     }
     return y
 }

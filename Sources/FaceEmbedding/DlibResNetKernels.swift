@@ -1,3 +1,4 @@
+import CSIMD
 import NeuralNet
 
 /// Element-wise kernels of `DlibResNet`'s inference pass that NeuralNet has no fused form for:
@@ -9,14 +10,7 @@ enum DlibResNetKernels {
     static func reluInPlace(_ x: Tensor) {
         let p = x.pointer
         Parallel.forEachChunk(x.count, minimumPerThread: 32_768) { r in
-            var i = r.lowerBound
-            let zero = SIMD8<Float>()
-            while i + 8 <= r.upperBound {
-                let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(p + i).storeBytes(of: pointwiseMax(v, zero), as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < r.upperBound { p[i] = max(p[i], 0); i += 1 }
+            csimd_relu(p + r.lowerBound, r.count)
         }
     }
 
@@ -24,15 +18,7 @@ enum DlibResNetKernels {
     static func addReLUInPlace(_ main: Tensor, _ x: Tensor) -> Tensor {
         let m = main.pointer, s = x.pointer
         Parallel.forEachChunk(main.count, minimumPerThread: 32_768) { r in
-            var i = r.lowerBound
-            let zero = SIMD8<Float>()
-            while i + 8 <= r.upperBound {
-                let a = UnsafeRawPointer(m + i).loadUnaligned(as: SIMD8<Float>.self)
-                let b = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(m + i).storeBytes(of: pointwiseMax(a + b, zero), as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < r.upperBound { m[i] = max(m[i] + s[i], 0); i += 1 }
+            csimd_add_relu(m + r.lowerBound, s + r.lowerBound, r.count)
         }
         return main
     }

@@ -1,3 +1,4 @@
+import CSIMD
 /// 2-D convolution (cross-correlation, as `torch.nn.Conv2d`) over NCHW input.
 ///
 /// - `weight`: `[outputChannels, inputChannels, kernelSize.0, kernelSize.1]` (OIHW)
@@ -287,7 +288,7 @@ public final class Conv2d: Module {
                             if sw == 1 {
                                 (dst + owLo).update(from: srow + (owLo - pw + kj), count: owHi - owLo)
                             } else {
-                                for ow in owLo..<owHi { dst[ow] = srow[ow * sw - pw + kj] }
+                                csimd_gather_strided(srow + (owLo * sw - pw + kj), sw, dst + owLo, owHi - owLo)
                             }
                             if owHi < wo { (dst + owHi).update(repeating: 0, count: wo - owHi) }
                         }

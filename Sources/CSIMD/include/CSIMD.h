@@ -99,6 +99,30 @@ void csimd_direct_conv4(const float *source, long inputChannels, long height, lo
                         const float *weights, long channels, const float *bias, const float *slope, float *destination,
                         long outputHeight, long outputWidth);
 
+/// Max pooling of `planes` planes (`height × width` each) with `kernelSize`² windows every
+/// `stride` pixels, no padding, windows clipped at the right and bottom edges (PyTorch's
+/// `ceil_mode=True` geometry; the caller sizes the output). `scratch`: room for `width` floats.
+void csimd_max_pool(const float *source, long planes, long height, long width, long kernelSize, long stride,
+                    float *destination, long outputHeight, long outputWidth, float *scratch);
+
+/// im2col of one image `[inputChannels, height, width]` for a `kernelSize`² kernel, stride 1, no
+/// padding: row `(c·k + ki)·k + kj` (at `destination + row·rowStride`) holds the input under tap
+/// (ki, kj) of channel c for each output pixel, `outputHeight × outputWidth` values.
+void csimd_im2col(const float *source, long inputChannels, long height, long width, long kernelSize, float *destination,
+                  long rowStride, long outputHeight, long outputWidth);
+
+/// `destination[i] = prelu(source[i] + bias)` with slope `slope` below zero (may run in place).
+void csimd_bias_prelu(const float *source, float *destination, long count, float bias, float slope);
+
+/// `values[i] = max(values[i], 0)` (a NaN stays NaN).
+void csimd_relu(float *values, long count);
+
+/// `values[i] = max(values[i] + addend[i], 0)`.
+void csimd_add_relu(float *values, const float *addend, long count);
+
+/// `destination[i] = source[i·stride]` for i < `count` (an im2col row of a strided convolution).
+void csimd_gather_strided(const float *source, long stride, float *destination, long count);
+
 /// Bilinear warp of an RGB image (`width × height × 3` bytes) with OpenCV's `warpAffine`
 /// arithmetic (see Imaging's `warpedAffineOpenCV`): `matrix` = a, b, tx, c, d, ty of the
 /// output-to-source map in float32; neighbours outside the image count as `borderValue`.
