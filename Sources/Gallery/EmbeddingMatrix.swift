@@ -183,6 +183,13 @@ public final class EmbeddingMatrix: @unchecked Sendable {
     /// Bytes held by the rows.
     public var bytes: Int { count * rowBytes }
 
+    /// Builds what batch searches reuse (the integer pass's copy of float32 rows) now rather
+    /// than in the first batches; a no-op where batches do not use it.
+    public func prepareBatchSearch() {
+        guard count > 0, storage == .float32, QuantizedPanelScan.supports(dim: dim) else { return }
+        quantizedRows.prepare(upTo: count, from: float32Row(0), dim: dim)
+    }
+
     /// The `k` best identities of each query (each scored by its best template), best first.
     /// - Parameters:
     ///   - queries: `queryCount × dim` row-major float32, each of unit norm.

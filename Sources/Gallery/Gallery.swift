@@ -194,6 +194,13 @@ public final class Gallery: Sendable {
         }
     }
 
+    /// Readies the loaded matrix for batch searches now (see `EmbeddingMatrix.prepareBatchSearch`):
+    /// for a long-running process, so its first batches are as fast as later ones.
+    public func prepareBatchSearch() throws {
+        try refreshIfChanged()
+        lock.withReadLock { state.matrix.prepareBatchSearch() }
+    }
+
     // MARK: Reading
 
     /// The content hashes (SHA-256 of enrolled files) among `hashes` that are already stored:

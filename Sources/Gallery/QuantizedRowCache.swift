@@ -67,8 +67,7 @@ final class QuantizedRowCache: @unchecked Sendable {
     }
 
     /// The quantized copy of the first `count` rows of `source` (`count × dim` float32), valid
-    /// until the matrix next changes; nil for the first request ever (see above). Quantizes the
-    /// rows not yet current first, on all cores when there are many.
+    /// until the matrix next changes; nil for the first request ever unless `prepare` ran (see above).
     func rows(upTo count: Int, from source: UnsafePointer<Float>, dim: Int) -> QuantizedRows? {
         lock.lock()
         defer { lock.unlock() }
@@ -76,6 +75,20 @@ final class QuantizedRowCache: @unchecked Sendable {
             requested = true
             return nil
         }
+        return current(upTo: count, from: source, dim: dim)
+    }
+
+    /// Makes the copy of the first `count` rows now, for a process that will run many batch
+    /// searches (a server): its first batches then do not pay for it.
+    func prepare(upTo count: Int, from source: UnsafePointer<Float>, dim: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        requested = true
+        _ = current(upTo: count, from: source, dim: dim)
+    }
+
+    /// Quantizes the rows not yet current, on all cores when there are many. Caller holds `lock`.
+    private func current(upTo count: Int, from source: UnsafePointer<Float>, dim: Int) -> QuantizedRows {
         if count > capacity { grow(to: count, dim: dim) }
         if validCount < count {
             let first = validCount, gap = count - first

@@ -40,6 +40,7 @@ final class ServerCore: Sendable {
                 unavailable = "\(error)"
                 gallery = try Gallery.open(at: configuration.galleryPath, storage: configuration.storage)
             }
+            try gallery.prepareBatchSearch()
             let vectors = VectorIdentifier(gallery: gallery, settings: configuration.coalescing, metrics: metrics)
             state.set(.ready(Backend(gallery: gallery, vectors: vectors, faces: faces, facesUnavailable: unavailable)))
             if let unavailable { onNotice("photo routes off: \(unavailable)") }

@@ -202,6 +202,34 @@ import SeededRandom
         #endif
     }
 
+    /// `prepareBatchSearch` (what a server calls at start) makes the copy before any search, the
+    /// first batch then uses it, and rows added later are quantized by the next batch, which
+    /// still ranks as the float32 scores do.
+    @Test func preparedCopyServesTheFirstBatch() {
+        var random = SyntheticVectors(dim: 64, seed: 6)
+        let matrix = EmbeddingMatrix(dim: 64, storage: .float32)
+        for i in 0..<500 { matrix.append(random.unitVector(), templateID: Int64(i + 1), identityID: Int64(i + 1)) }
+        matrix.prepareBatchSearch()
+        #if arch(x86_64)
+        #expect(matrix.quantizedRows.validCount == 500)
+        #endif
+        for i in 500..<700 { matrix.append(random.unitVector(), templateID: Int64(i + 1), identityID: Int64(i + 1)) }
+        let queries = (0..<16).flatMap { _ in random.unitVector() }
+        let found = queries.withUnsafeBufferPointer { matrix.search($0.baseAddress!, count: 16, k: 5) }
+        #if arch(x86_64)
+        #expect(matrix.quantizedRows.validCount == 700)
+        #endif
+        for q in 0..<16 {
+            let query = Array(queries[q * 64..<(q + 1) * 64])
+            let best = (0..<700).map { row in (row, (0..<64).reduce(Float(0)) { $0 + query[$1] * matrix.float32Row(row)[$1] }) }
+                .max { $0.1 < $1.1 }!
+            #expect(found[q].first?.templateID == Int64(best.0 + 1))
+        }
+        let empty = EmbeddingMatrix(dim: 64, storage: .float32)
+        empty.prepareBatchSearch()
+        #expect(empty.quantizedRows.validCount == 0)
+    }
+
     /// One query over a gallery of many 1 MiB tiles split between cores: each tile's rows are
     /// read as four streams, whose scores must land on their own rows.
     @Test(arguments: [VectorStorage.float32, .float16], [1, 2, 3])
