@@ -141,3 +141,22 @@ struct WeightTests {
         #expect(throws: DetectionError.self) { _ = try MTCNN(modelDirectory: Shared.mtcnnDir, configuration: .init(thresholds: [0.5])) }
     }
 }
+
+@Suite("MTCNN's inference kernels on odd shapes")
+struct InferenceKernelShapeTests {
+    /// The vector pooling kernel (eight windows at a time, clipped windows at the edges) equals
+    /// NeuralNet's `MaxPool2d` with `ceil_mode` at every width around the vector blocks.
+    @Test(arguments: [(2, 2), (3, 2), (3, 1), (2, 1)])
+    func maxPoolEqualsNeuralNet(kernel: Int, stride: Int) throws {
+        let reference = try MaxPool2d(kernelSize: kernel, stride: stride, ceilMode: true)
+        for width in kernel...41 {
+            for height in [kernel, kernel + 1, 9] {
+                let x = Tensor.uniform([2, 3, height, width], bound: 1, seed: UInt64(width * 100 + height))
+                let fast = maxPoolCeil(x, kernel: kernel, stride: stride), slow = try reference(x)
+                #expect(fast.shape == slow.shape)
+                #expect(fast.shape == slow.shape && (0..<fast.count).allSatisfy { fast.pointer[$0] == slow.pointer[$0] },
+                        "k \(kernel) s \(stride) on \(height)×\(width)")
+            }
+        }
+    }
+}
