@@ -115,8 +115,10 @@ def bench_mtcnn(a, rows):
             ours.append(o[0]["images_per_s"])
             ours_par.append(o[0]["images_per_s_per_core_detectors"])
         label = f"MTCNN, {len(files)} LFW images" + (f" on {size}" if size else " (250×250)")
-        rows.append(dict(bench=label + ", one stream", ours=med(ours), peer=med(peer), peer_name="facenet-pytorch"))
-        rows.append(dict(bench=label + ", one detector per core", ours=med(ours_par), peer=med(peer), peer_name="facenet-pytorch"))
+        rows.append(dict(bench=label + ", one stream", ours=med(ours), peer=med(peer), peer_name="facenet-pytorch",
+                         ours_rounds=ours, peer_rounds=peer))
+        rows.append(dict(bench=label + ", one detector per core", ours=med(ours_par), peer=med(peer),
+                         peer_name="facenet-pytorch", ours_rounds=ours_par, peer_rounds=peer))
 
 
 def dlib_models():
@@ -128,19 +130,17 @@ def dlib_models():
 
 def bench_dlib(a, rows):
     chips = SHARED / "testvectors" / "dlib" / "chips"
-    peer = []
+    peer, ours = [], {1: [], 16: []}
     for _ in range(a.rounds):
         p, _ = run([a.dlib_python, PEERS / "dlib_peer.py", "--models", dlib_models(), "--mode", "descriptor",
                     "--chips", chips, "--processes", 2, "--repeat", 4, "--json"])
         peer.append(p[0]["images_per_s"])
-    ours = {1: [], 16: []}
-    for _ in range(a.rounds):
         o, _ = run([BENCH, "dlib", "--chips", chips, "--batch", "1,16", "--repeat-count", 4])
         for r in o:
             ours[r["batch"]].append(r["images_per_s"])
     for b in (1, 16):
         rows.append(dict(bench=f"dlib-resnet descriptors, batch {b}", ours=med(ours[b]), peer=med(peer),
-                         peer_name="dlib, 2 processes"))
+                         peer_name="dlib, 2 processes", ours_rounds=ours[b], peer_rounds=peer))
 
 
 def bench_enrol(a, rows):
@@ -162,7 +162,7 @@ def bench_enrol(a, rows):
             run([CLI, "enrol", "--db", pathlib.Path(work) / "g.sqlite", people, "--json"])
             ours.append(len(files) / (time.perf_counter() - t0))
     rows.append(dict(bench=f"enrolment end to end, {len(files)} LFW images", ours=med(ours), peer=med(peer),
-                     peer_name="dlib pipeline, 2 processes"))
+                     peer_name="dlib pipeline, 2 processes", ours_rounds=ours, peer_rounds=peer))
 
 
 def bench_identify(a, rows):
