@@ -28,6 +28,12 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var storage: StorageOption
     @Option(help: "The gallery's model again (dlib-resnet:PATH, sphere20a:PATH) when its weights moved.") var model: String?
 
+    func validate() throws {
+        guard (0...10_000).contains(coalesceWindowMs) else {
+            throw ValidationError("--coalesce-window-ms must be 0…10000 milliseconds, not \(coalesceWindowMs).")
+        }
+    }
+
     func run() throws {
         var configuration = ServerConfiguration(galleryPath: database.db)
         configuration.host = host
@@ -38,7 +44,7 @@ struct ServeCommand: ParsableCommand {
         configuration.bodyLimit = maxBody
         configuration.requestTimeout = timeout
         configuration.coalescing = CoalescingSettings(
-            enabled: coalesce, window: .microseconds(Int64(max(0, coalesceWindowMs) * 1000)),
+            enabled: coalesce, window: .microseconds(Int64(coalesceWindowMs * 1000)),
             maxBatch: maxBatch, queueLimit: queueLimit)
         configuration.storage = storage.storage
         configuration.model = model

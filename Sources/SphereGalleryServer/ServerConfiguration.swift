@@ -29,7 +29,9 @@ public struct ServerConfiguration: Sendable {
     public func validate() throws {
         guard (0...65535).contains(port) else { throw ServerError.invalidOption("--port must be 0…65535, not \(port).") }
         guard bodyLimit >= 1024 else { throw ServerError.invalidOption("--max-body must be at least 1024 bytes.") }
-        guard requestTimeout > 0 else { throw ServerError.invalidOption("--timeout must be positive.") }
+        guard requestTimeout > 0, requestTimeout <= 86_400 else {
+            throw ServerError.invalidOption("--timeout must be 0 < seconds ≤ 86400, not \(requestTimeout).")
+        }
         guard coalescing.maxBatch >= 1, coalescing.queueLimit >= 1 else {
             throw ServerError.invalidOption("--max-batch and --queue-limit must be at least 1.")
         }

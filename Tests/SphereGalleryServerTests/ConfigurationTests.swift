@@ -25,6 +25,15 @@ import Testing
         #expect(!ServerConfiguration.isLoopback("127example.com"))
     }
 
+    /// A timeout the server could not turn into its idle timer (infinite, NaN, zero) is refused
+    /// before anything starts; an infinite one used to stop the process at start.
+    @Test(arguments: [Double.infinity, .nan, 0, -1, 86_401])
+    func anUnusableTimeoutIsRefused(seconds: Double) {
+        var c = ServerConfiguration(galleryPath: "g.sqlite")
+        c.requestTimeout = seconds
+        #expect(throws: ServerError.self) { try c.validate() }
+    }
+
     @Test func unreadableTLSFilesAreReportedByPath() {
         #expect(throws: ServerError.self) { _ = try GalleryServer.tls(certificate: "/nonexistent/cert.pem", key: "/nonexistent/key.pem") }
     }
