@@ -1,5 +1,13 @@
-// MTCNN's direct convolution for few input channels, in the same two builds as the search
-// kernels: eight output columns × four output channels stay in registers over all taps.
+// The networks' small kernels, in the same two builds as the search kernels: MTCNN's direct
+// convolution for few input channels (eight output columns × four output channels stay in
+// registers over all taps), max pooling, im2col rows and bias + PReLU, and dlib-resnet's ReLUs
+// and strided im2col gathers.
+
+/// PReLU as `a·v` where `v < 0`, else `v` (the products exactly as the scalar form rounds them).
+static inline f32x8 prelu_exact8(f32x8 v, f32x8 a) {
+    i32x8 negative = v < 0;
+    return (f32x8)(((i32x8)(v * a) & negative) | ((i32x8)v & ~negative));
+}
 
 void N(direct_conv4)(const float *src, long cin, long h, long w, long k, const float *weights, long channels,
                      const float *bias, const float *slope, float *dst, long ho, long wo) {
@@ -20,11 +28,7 @@ void N(direct_conv4)(const float *src, long cin, long h, long w, long k, const f
             }
             f32x8 acc[4] = {acc0, acc1, acc2, acc3};
             for (long j = 0; j < channels; j++) {
-                // PReLU: a·v where v < 0.
-                i32x8 negative = acc[j] < 0;
-                f32x8 scaled = acc[j] * slope[j];
-                f32x8 r = (f32x8)(((i32x8)scaled & negative) | ((i32x8)acc[j] & ~negative));
-                store8f(dst + j * plane + oh * wo + c0, r);
+                store8f(dst + j * plane + oh * wo + c0, prelu_exact8(acc[j], splat(slope[j])));
             }
         }
     }
@@ -104,9 +108,7 @@ void N(bias_prelu)(const float *src, float *dst, long count, float bias, float s
     f32x8 b = splat(bias), a = splat(slope);
     long i = 0;
     for (; i + 8 <= count; i += 8) {
-        f32x8 v = load8f(src + i) + b;
-        i32x8 negative = v < 0;
-        store8f(dst + i, (f32x8)(((i32x8)(v * a) & negative) | ((i32x8)v & ~negative)));
+        store8f(dst + i, prelu_exact8(load8f(src + i) + b, a));
     }
     for (; i < count; i++) {
         float v = src[i] + bias;
