@@ -1,3 +1,4 @@
+import CSIMD
 import Foundation
 import Imaging
 import NeuralNet
@@ -138,6 +139,8 @@ public final class ShapePredictor: @unchecked Sendable {
         let l2 = 2 * landmarkCount, s = splitsPerTree
         var cur = initialShape
         var features = [Float](repeating: 0, count: featurePixels)
+        let reached = UnsafeMutableBufferPointer<Int32>.allocate(capacity: treesPerCascade)
+        defer { reached.deallocate() }
         let bx = box.left, by = box.top, bw = box.right - box.left, bh = box.bottom - box.top
         let w = image.width, h = image.height
         let deltas = deltas.baseAddress!, anchors = anchors.baseAddress!, leaves = leaves.baseAddress!
@@ -164,17 +167,10 @@ public final class ShapePredictor: @unchecked Sendable {
                                 }
                             }
                             // All trees of the cascade see the same features.
-                            for tree in 0..<treesPerCascade {
-                                let base = c * treesPerCascade + tree
-                                var node = 0
-                                while node < s {
-                                    let n = base * s + node
-                                    let f1 = Int(splitFeatures[2 * n]), f2 = Int(splitFeatures[2 * n + 1])
-                                    node = feat[f1] - feat[f2] > thresholds[n] ? 2 * node + 1 : 2 * node + 2
-                                }
-                                let leaf = (base * (s + 1) + node - s) * l2
-                                for j in 0..<l2 { cur[j] += leaves[leaf + j] }
-                            }
+                            let trees = c * treesPerCascade
+                            csimd_regression_trees(feat.baseAddress!, splitFeatures + 2 * trees * s, thresholds + trees * s,
+                                                   leaves + trees * (s + 1) * l2, treesPerCascade, s, l2,
+                                                   reached.baseAddress!, cur.baseAddress!)
                         }
                     }
                 }

@@ -81,56 +81,18 @@ extension Image {
             throw ImagingError.invalidArgument("warp matrix \(m.matrix) has non-finite entries")
         }
         var out = [UInt8](repeating: 0, count: ow * oh * 3)
-        let w = width, h = height
-        let limit = Double(1 << 30)
-        var constant: Double = 0
-        var mode = 0   // 0 constant, 1 replicate, 2 zero unless inside
+        var constant: UInt8 = 0
+        let mode: Int32
         switch border {
-        case .constant(let v): constant = Double(v); mode = 0
+        case .constant(let v): constant = v; mode = 0
         case .replicate: mode = 1
         case .zeroUnlessInside: mode = 2
         }
-        let truncate = rounding == .truncate
+        let matrix = [m.a, m.b, m.tx, m.c, m.d, m.ty]
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<oh {
-                    for x in 0..<ow {
-                        let fxs = Double(x), fys = Double(y)
-                        let u = m.a * fxs + m.b * fys + m.tx
-                        let v = m.c * fxs + m.d * fys + m.ty
-                        let o = (y * ow + x) * 3
-                        guard abs(u) < limit, abs(v) < limit else {
-                            if mode == 0 { let cv = UInt8(constant); dst[o] = cv; dst[o + 1] = cv; dst[o + 2] = cv }
-                            else if mode == 1 {
-                                let cx = u < 0 ? 0 : w - 1, cy = v < 0 ? 0 : h - 1
-                                let s = (cy * w + cx) * 3
-                                dst[o] = src[s]; dst[o + 1] = src[s + 1]; dst[o + 2] = src[s + 2]
-                            }
-                            continue
-                        }
-                        let fu = u.rounded(.down), fv = v.rounded(.down)
-                        let x0 = Int(fu), y0 = Int(fv)
-                        let ax = u - fu, ay = v - fv
-                        let x1 = x0 + 1, y1 = y0 + 1
-                        if mode == 2 && !(x0 >= 0 && y0 >= 0 && x1 < w && y1 < h) {
-                            continue   // stays 0
-                        }
-                        for k in 0..<3 {
-                            @inline(__always) func at(_ px: Int, _ py: Int) -> Double {
-                                if px >= 0 && py >= 0 && px < w && py < h { return Double(src[(py * w + px) * 3 + k]) }
-                                if mode == 1 {
-                                    let cx = min(max(px, 0), w - 1), cy = min(max(py, 0), h - 1)
-                                    return Double(src[(cy * w + cx) * 3 + k])
-                                }
-                                return constant
-                            }
-                            let p00 = at(x0, y0), p10 = at(x1, y0), p01 = at(x0, y1), p11 = at(x1, y1)
-                            let val = (1 - ay) * ((1 - ax) * p00 + ax * p10) + ay * ((1 - ax) * p01 + ax * p11)
-                            let r = truncate ? val : (val + 0.5).rounded(.down)
-                            dst[o + k] = r <= 0 ? 0 : (r >= 255 ? 255 : UInt8(r))
-                        }
-                    }
-                }
+                csimd_warp_bilinear_f64(src.baseAddress!, width, height, dst.baseAddress!, ow, oh, matrix, mode, constant,
+                                        rounding == .truncate ? 1 : 0)
             }
         }
         return Image(uncheckedWidth: ow, height: oh, pixels: out)

@@ -129,4 +129,20 @@ void csimd_gather_strided(const float *source, long stride, float *destination, 
 void csimd_warp_affine(const uint8_t *source, long width, long height, uint8_t *destination, long outputWidth,
                        long outputHeight, const float *matrix, uint8_t borderValue);
 
+/// `Image.warpedAffine`'s double-precision bilinear warp of RGB bytes: output pixel (x, y) samples
+/// `(m[0]x + m[1]y + m[2], m[3]x + m[4]y + m[5])`; `border` 0 blends `constant` for neighbours
+/// outside, 1 clamps them to the edge, 2 gives 0 unless all four are inside; `truncate` nonzero
+/// truncates the value, zero rounds half up.
+void csimd_warp_bilinear_f64(const uint8_t *source, long width, long height, uint8_t *destination, long outputWidth,
+                             long outputHeight, const double *matrix, int border, uint8_t constant, int truncate);
+
+/// One cascade level of regression trees (dlib's shape predictor): each of `trees` complete
+/// binary trees of `splits` split nodes (node n goes right, to 2n + 1, when
+/// `features[a] − features[b] > thresholds[n]` for its pair `split_features[2n], [2n + 1]`)
+/// is walked to a leaf, its index stored in `reached[t]`; then each reached leaf's `values`
+/// floats are added to `shape`, in tree order. Tables are laid out tree after tree.
+void csimd_regression_trees(const float *features, const int32_t *split_features, const float *thresholds,
+                            const float *leaves, long trees, long splits, long values, int32_t *reached,
+                            float *shape);
+
 #endif
