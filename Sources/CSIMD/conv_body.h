@@ -1,6 +1,6 @@
 // The networks' small kernels, in the same two builds as the search kernels: MTCNN's direct
-// convolution for few input channels (eight output columns × four output channels stay in
-// registers over all taps), max pooling, im2col rows and bias + PReLU, and dlib-resnet's ReLUs
+// convolution for few input channels (two output rows × eight columns × four channels stay
+// in registers over all taps), max pooling, im2col rows and bias + PReLU, and dlib-resnet's ReLUs
 // and strided im2col gathers.
 
 /// PReLU as `a·v` where `v < 0`, else `v` (the products exactly as the scalar form rounds them).
@@ -9,30 +9,51 @@ static inline f32x8 prelu_exact8(f32x8 v, f32x8 a) {
     return (f32x8)(((i32x8)(v * a) & negative) | ((i32x8)v & ~negative));
 }
 
+/// `ROWS` output rows (1 or 2) from `oh` × eight columns from `c0` × four channels: 4·ROWS
+/// accumulators over all `cin·k·k` taps (eight independent sums hide the FMA latency; twelve
+/// would not fit the 16 registers without spilling one).
+#define DIRECT_CONV4_BLOCK(ROWS)                                                                           \
+    do {                                                                                                   \
+        f32x8 acc[ROWS][4];                                                                                \
+        for (int r = 0; r < ROWS; r++)                                                                     \
+            for (int j = 0; j < 4; j++) acc[r][j] = splat(bias[j]);                                        \
+        const float *wt = weights;                                                                         \
+        for (long c = 0; c < cin; c++) {                                                                   \
+            for (long ki = 0; ki < k; ki++) {                                                              \
+                const float *row = src + (c * h + oh + ki) * w + c0;                                       \
+                for (long kj = 0; kj < k; kj++, wt += 4) {                                                 \
+                    f32x8 v[ROWS];                                                                         \
+                    for (int r = 0; r < ROWS; r++) v[r] = load8f(row + r * w + kj);                        \
+                    for (int j = 0; j < 4; j++) {                                                          \
+                        f32x8 weight = splat(wt[j]);                                                       \
+                        for (int r = 0; r < ROWS; r++) acc[r][j] += v[r] * weight;                         \
+                    }                                                                                      \
+                }                                                                                          \
+            }                                                                                              \
+        }                                                                                                  \
+        for (int r = 0; r < ROWS; r++)                                                                     \
+            for (int j = 0; j < 4; j++) /* constant indices keep acc in registers */                       \
+                if (j < channels)                                                                          \
+                    store8f(dst + j * plane + (oh + r) * wo + c0, prelu_exact8(acc[r][j], splat(slope[j])));\
+    } while (0)
+
 void N(direct_conv4)(const float *src, long cin, long h, long w, long k, const float *weights, long channels,
                      const float *bias, const float *slope, float *dst, long ho, long wo) {
     long plane = ho * wo;
-    for (long oh = 0; oh < ho; oh++) {
+    // The last column block overlaps the previous one.
+    long oh = 0;
+    for (; oh + 2 <= ho; oh += 2)
         for (long ow0 = 0; ow0 < wo; ow0 += 8) {
-            long c0 = ow0 < wo - 8 ? ow0 : wo - 8; // the last block overlaps the previous one
-            f32x8 acc0 = splat(bias[0]), acc1 = splat(bias[1]), acc2 = splat(bias[2]), acc3 = splat(bias[3]);
-            const float *wt = weights;
-            for (long c = 0; c < cin; c++) {
-                for (long ki = 0; ki < k; ki++) {
-                    const float *row = src + (c * h + oh + ki) * w + c0;
-                    for (long kj = 0; kj < k; kj++, wt += 4) {
-                        f32x8 v = load8f(row + kj);
-                        acc0 += v * wt[0]; acc1 += v * wt[1]; acc2 += v * wt[2]; acc3 += v * wt[3];
-                    }
-                }
-            }
-            f32x8 acc[4] = {acc0, acc1, acc2, acc3};
-            for (long j = 0; j < channels; j++) {
-                store8f(dst + j * plane + oh * wo + c0, prelu_exact8(acc[j], splat(slope[j])));
-            }
+            long c0 = ow0 < wo - 8 ? ow0 : wo - 8;
+            DIRECT_CONV4_BLOCK(2);
         }
-    }
+    for (; oh < ho; oh++)
+        for (long ow0 = 0; ow0 < wo; ow0 += 8) {
+            long c0 = ow0 < wo - 8 ? ow0 : wo - 8;
+            DIRECT_CONV4_BLOCK(1);
+        }
 }
+#undef DIRECT_CONV4_BLOCK
 
 /// The larger of each lane pair; `b` where either is NaN (no ordering).
 static inline f32x8 max8(f32x8 a, f32x8 b) {

@@ -90,12 +90,13 @@ func maxPoolCeil(_ x: Tensor, kernel k: Int, stride s: Int) -> Tensor {
     return y
 }
 
-/// Direct convolution for layers with few input channels (MTCNN's first layers, 3 → 10/28/32), stride 1,
-/// no padding, fused with bias and PReLU: `[N, Cin, H, W]` → `[N, Cout, H − k + 1, W − k + 1]`.
+/// Direct convolution, stride 1, no padding, fused with bias and PReLU: `[N, Cin, H, W]` →
+/// `[N, Cout, H − k + 1, W − k + 1]`. MTCNN's 3×3 layers on maps at least eight columns wide use it.
 ///
-/// Eight output columns × four output channels per step stay in SIMD registers over all `Cin·k·k` taps,
-/// so the input is read once per four channels and no im2col matrix is written. Rows narrower than
-/// eight columns fall back to `ConvPReLU`.
+/// Two output rows × eight columns × four channels per step stay in SIMD registers over all `Cin·k·k`
+/// taps, so no im2col matrix is written or packed, and bias and PReLU are applied as the sums leave
+/// the registers (for MTCNN's shapes, less work than im2col + packing + SGEMM).
+/// Rows narrower than eight columns fall back to `ConvPReLU`.
 final class DirectConvPReLU {
     let cin: Int, cout: Int, k: Int
     /// `[ceil(cout / 4)][Cin·k·k][4]`: four channels' weights side by side, zero-padded.

@@ -13,7 +13,7 @@ public final class ONet {
     let body: Sequential
     /// dense6_1 (2), dense6_2 (4) and dense6_3 (10) stacked: `[16, 256]`.
     let head: Linear
-    private let fused1: DirectConvPReLU, fused2: ConvPReLU, fused3: ConvPReLU, fused4: ConvPReLU
+    private let fused1: DirectConvPReLU, fused2: DirectConvPReLU, fused3: DirectConvPReLU, fused4: ConvPReLU
     private let dense5: Linear, prelu5: PReLU
 
     /// Loads facenet-pytorch's O-Net state dict.
@@ -32,8 +32,8 @@ public final class ONet {
         try f.load(conv4, "conv4"); try f.load(prelu4, "prelu4")
         try f.loadPermuted(dense5, "dense5", channels: 128, height: 3, width: 3); try f.load(prelu5, "prelu5")
         try f.loadStacked(head, [("dense6_1", 2), ("dense6_2", 4), ("dense6_3", 10)])
-        fused1 = DirectConvPReLU(conv1, prelu1); fused2 = ConvPReLU(conv2, prelu2)
-        fused3 = ConvPReLU(conv3, prelu3); fused4 = ConvPReLU(conv4, prelu4)
+        fused1 = DirectConvPReLU(conv1, prelu1); fused2 = DirectConvPReLU(conv2, prelu2)
+        fused3 = DirectConvPReLU(conv3, prelu3); fused4 = ConvPReLU(conv4, prelu4)
         self.dense5 = dense5; self.prelu5 = prelu5
         body = Sequential([
             ("conv1", conv1), ("prelu1", prelu1), ("pool1", try MaxPool2d(kernelSize: 3, stride: 2, ceilMode: true)),

@@ -15,7 +15,7 @@ public final class PNet {
     let conv3: Conv2d, prelu3: PReLU
     /// conv4_1 (2 channels) and conv4_2 (4 channels) stacked: `[6, 32, 1, 1]`.
     let head: Conv2d
-    private let fused1: DirectConvPReLU, fused2: ConvPReLU, fused3: ConvPReLU, fusedHead: ConvPReLU
+    private let fused1: DirectConvPReLU, fused2: DirectConvPReLU, fused3: DirectConvPReLU, fusedHead: ConvPReLU
 
     /// Loads facenet-pytorch's P-Net state dict (`conv1.weight`, `prelu1.weight`, …, `conv4_2.bias`).
     /// - Throws: `DetectionError.badWeights` for a missing, unreadable or mismatched file.
@@ -33,7 +33,7 @@ public final class PNet {
         try f.load(conv2, "conv2"); try f.load(prelu2, "prelu2")
         try f.load(conv3, "conv3"); try f.load(prelu3, "prelu3")
         try f.loadStacked(head, [("conv4_1", 2), ("conv4_2", 4)])
-        fused1 = DirectConvPReLU(conv1, prelu1); fused2 = ConvPReLU(conv2, prelu2); fused3 = ConvPReLU(conv3, prelu3)
+        fused1 = DirectConvPReLU(conv1, prelu1); fused2 = DirectConvPReLU(conv2, prelu2); fused3 = DirectConvPReLU(conv3, prelu3)
         fusedHead = ConvPReLU(head, nil)
     }
 

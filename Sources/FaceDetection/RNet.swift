@@ -12,7 +12,7 @@ public final class RNet {
     let body: Sequential
     /// dense5_1 (2) and dense5_2 (4) stacked: `[6, 128]`.
     let head: Linear
-    private let fused1: DirectConvPReLU, fused2: ConvPReLU, fused3: ConvPReLU
+    private let fused1: DirectConvPReLU, fused2: DirectConvPReLU, fused3: ConvPReLU
     private let dense4: Linear, prelu4: PReLU
 
     /// Loads facenet-pytorch's R-Net state dict.
@@ -29,7 +29,7 @@ public final class RNet {
         try f.load(conv3, "conv3"); try f.load(prelu3, "prelu3")
         try f.loadPermuted(dense4, "dense4", channels: 64, height: 3, width: 3); try f.load(prelu4, "prelu4")
         try f.loadStacked(head, [("dense5_1", 2), ("dense5_2", 4)])
-        fused1 = DirectConvPReLU(conv1, prelu1); fused2 = ConvPReLU(conv2, prelu2); fused3 = ConvPReLU(conv3, prelu3)
+        fused1 = DirectConvPReLU(conv1, prelu1); fused2 = DirectConvPReLU(conv2, prelu2); fused3 = ConvPReLU(conv3, prelu3)
         self.dense4 = dense4; self.prelu4 = prelu4
         body = Sequential([
             ("conv1", conv1), ("prelu1", prelu1), ("pool1", try MaxPool2d(kernelSize: 3, stride: 2, ceilMode: true)),

@@ -159,4 +159,24 @@ struct InferenceKernelShapeTests {
             }
         }
     }
+
+    /// The direct convolution (two rows × eight columns × four channels a step, overlapping
+    /// blocks at the right edge, one-row blocks at the bottom, channel groups cut short) equals
+    /// `Conv2d` + `PReLU` on the shapes MTCNN gives it and on the edges around them.
+    @Test(arguments: [(3, 10, 3), (10, 16, 3), (28, 48, 3), (5, 6, 2)])
+    func directConvolutionEqualsNeuralNet(cin: Int, cout: Int, kernel: Int) throws {
+        let conv = try Conv2d(inputChannels: cin, outputChannels: cout, kernelSize: kernel, seed: UInt64(cin * cout))
+        let prelu = try PReLU(numParameters: cout)
+        for c in 0..<cout { prelu.weight.value.pointer[c] = 0.05 * Float(c + 1) }
+        let direct = DirectConvPReLU(conv, prelu)
+        for width in [kernel + 7, kernel + 8, kernel + 13, 23] {
+            for height in [kernel, kernel + 1, kernel + 2, 9] {
+                let x = Tensor.uniform([2, cin, height, width], bound: 1, seed: UInt64(width * 100 + height))
+                let fast = direct(x), slow = try prelu(conv(x))
+                #expect(fast.shape == slow.shape)
+                let worst = (0..<min(fast.count, slow.count)).map { abs(fast.pointer[$0] - slow.pointer[$0]) }.max() ?? 0
+                #expect(worst < 1e-5, "cin \(cin) cout \(cout) k \(kernel) on \(height)×\(width): \(worst)")
+            }
+        }
+    }
 }
