@@ -38,16 +38,16 @@ static inline f32x8 prelu_exact8(f32x8 v, f32x8 a) {
     } while (0)
 
 void N(direct_conv4)(const float *src, long cin, long h, long w, long k, const float *weights, long channels,
-                     const float *bias, const float *slope, float *dst, long ho, long wo) {
-    long plane = ho * wo;
+                     const float *bias, const float *slope, float *dst, long ho, long wo, long row0, long rows) {
+    long plane = ho * wo, end = row0 + rows;
     // The last column block overlaps the previous one.
-    long oh = 0;
-    for (; oh + 2 <= ho; oh += 2)
+    long oh = row0;
+    for (; oh + 2 <= end; oh += 2)
         for (long ow0 = 0; ow0 < wo; ow0 += 8) {
             long c0 = ow0 < wo - 8 ? ow0 : wo - 8;
             DIRECT_CONV4_BLOCK(2);
         }
-    for (; oh < ho; oh++)
+    for (; oh < end; oh++)
         for (long ow0 = 0; ow0 < wo; ow0 += 8) {
             long c0 = ow0 < wo - 8 ? ow0 : wo - 8;
             DIRECT_CONV4_BLOCK(1);

@@ -83,9 +83,9 @@ void csimd_winograd4_output(const float *m, long mStride, long count, float bias
 
 void csimd_direct_conv4(const float *source, long inputChannels, long height, long width, long kernelSize,
                         const float *weights, long channels, const float *bias, const float *slope, float *destination,
-                        long outputHeight, long outputWidth) {
+                        long outputHeight, long outputWidth, long firstRow, long rowCount) {
     DISPATCH(direct_conv4, source, inputChannels, height, width, kernelSize, weights, channels, bias, slope, destination,
-             outputHeight, outputWidth);
+             outputHeight, outputWidth, firstRow, rowCount);
 }
 
 void csimd_max_pool(const float *source, long planes, long height, long width, long kernelSize, long stride,

@@ -27,7 +27,7 @@
     void csimd_winograd4_gradient_##suffix(const float *, float *, long, long, long, float *, long);          \
     void csimd_winograd2_gradient_##suffix(const float *, float *, long, long, long, float *, long);          \
     void csimd_direct_conv4_##suffix(const float *, long, long, long, long, const float *, long, const float *, \
-                                     const float *, float *, long, long);                               \
+                                     const float *, float *, long, long, long, long);                   \
     void csimd_max_pool_##suffix(const float *, long, long, long, long, long, float *, long, long, float *);    \
     void csimd_im2col_##suffix(const float *, long, long, long, long, float *, long, long, long);              \
     void csimd_bias_prelu_##suffix(const float *, float *, long, float, float);                               \

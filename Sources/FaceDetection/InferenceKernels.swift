@@ -101,7 +101,8 @@ final class DirectConvPReLU {
     let cin: Int, cout: Int, k: Int
     /// `[ceil(cout / 4)][Cin·k·k][4]`: four channels' weights side by side, zero-padded.
     private let packed: [Float]
-    private let bias: [Float], slope: [Float]
+    /// Bias and PReLU slope per channel, padded (0 and 1) to whole groups of four.
+    private let groupBias: [Float], groupSlope: [Float]
     private let fallback: ConvPReLU
 
     init(_ conv: Conv2d, _ prelu: PReLU) {
@@ -111,8 +112,9 @@ final class DirectConvPReLU {
         let w = conv.weight.value.pointer
         for co in 0..<cout { for t in 0..<taps { p[((co / 4) * taps + t) * 4 + co % 4] = w[co * taps + t] } }
         packed = p
-        bias = Array(UnsafeBufferPointer(start: conv.bias!.value.pointer, count: cout))
-        slope = Array(UnsafeBufferPointer(start: prelu.weight.value.pointer, count: cout))
+        var b = [Float](repeating: 0, count: groups * 4), a = [Float](repeating: 1, count: groups * 4)
+        for co in 0..<cout { b[co] = conv.bias!.value.pointer[co]; a[co] = prelu.weight.value.pointer[co] }
+        groupBias = b; groupSlope = a
         fallback = ConvPReLU(conv, prelu)
     }
 
@@ -122,27 +124,24 @@ final class DirectConvPReLU {
         if wo < 8 { return fallback(x) }
         let out = Tensor(uninitialized: [n, cout, ho, wo])
         let taps = cin * k * k, k = self.k, cin = self.cin, cout = self.cout, plane = ho * wo
+        let groups = (cout + 3) / 4, workers = Parallel.workerCount
+        // Work items are (image, channel group, band of rows). Large products use every core: a
+        // batch of crops is spread by image and group, a lone pyramid level is cut into bands of
+        // rows, so that one request alone also gets both cores.
+        let parallel = workers > 1 && n * cout * plane * taps >= 1 << 21
+        let bands = parallel && n * groups < 4 * workers ? min(workers, ho) : 1
         packed.withUnsafeBufferPointer { pw in
-            bias.withUnsafeBufferPointer { pb in
-                slope.withUnsafeBufferPointer { ps in
-                    for img in 0..<n {
-                        let src = x.pointer + img * cin * h * w
-                        let dst = out.pointer + img * cout * plane
-                        for g in 0..<((cout + 3) / 4) {
-                            let nc = min(4, cout - 4 * g)
-                            // Four channels' bias and slope, padded past the last channel.
-                            var b = SIMD4<Float>(repeating: 0), a = SIMD4<Float>(repeating: 1)
-                            for j in 0..<nc { b[j] = pb[4 * g + j]; a[j] = ps[4 * g + j] }
-                            withUnsafeBytes(of: b) { b in
-                                withUnsafeBytes(of: a) { a in
-                                    csimd_direct_conv4(src, cin, h, w, k, pw.baseAddress! + g * taps * 4, nc,
-                                                       b.assumingMemoryBound(to: Float.self).baseAddress!,
-                                                       a.assumingMemoryBound(to: Float.self).baseAddress!,
-                                                       dst + 4 * g * plane, ho, wo)
-                                }
-                            }
-                        }
+            groupBias.withUnsafeBufferPointer { pb in
+                groupSlope.withUnsafeBufferPointer { ps in
+                    let run = { (item: Int) in
+                        let band = item % bands, g = (item / bands) % groups, img = item / (bands * groups)
+                        let r0 = ho * band / bands, r1 = ho * (band + 1) / bands
+                        csimd_direct_conv4(x.pointer + img * cin * h * w, cin, h, w, k, pw.baseAddress! + g * taps * 4,
+                                           min(4, cout - 4 * g), pb.baseAddress! + 4 * g, ps.baseAddress! + 4 * g,
+                                           out.pointer + (img * cout + 4 * g) * plane, ho, wo, r0, r1 - r0)
                     }
+                    let items = n * groups * bands
+                    if parallel { Parallel.forEach(items, run) } else { for item in 0..<items { run(item) } }
                 }
             }
         }

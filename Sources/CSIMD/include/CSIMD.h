@@ -94,10 +94,10 @@ void csimd_winograd2_gradient(const float *rows, float *scratch, long rowLength,
 /// `kernelSize`² kernel for four output channels, fused with bias and PReLU: `weights[t·4 + j]`
 /// is tap t (`c·k² + ki·k + kj`) of channel j, `bias[j]` and `slope[j]` for j < 4; writes the
 /// first `channels` (≤ 4) output planes (`outputHeight × outputWidth`, outputWidth ≥ 8) at
-/// `destination + j·outputHeight·outputWidth`.
+/// `destination + j·outputHeight·outputWidth`, their rows `firstRow ..< firstRow + rowCount` only.
 void csimd_direct_conv4(const float *source, long inputChannels, long height, long width, long kernelSize,
                         const float *weights, long channels, const float *bias, const float *slope, float *destination,
-                        long outputHeight, long outputWidth);
+                        long outputHeight, long outputWidth, long firstRow, long rowCount);
 
 /// Max pooling of `planes` planes (`height × width` each) with `kernelSize`² windows every
 /// `stride` pixels, no padding, windows clipped at the right and bottom edges (PyTorch's
