@@ -125,10 +125,10 @@ final class DirectConvPReLU {
         let out = Tensor(uninitialized: [n, cout, ho, wo])
         let taps = cin * k * k, k = self.k, cin = self.cin, cout = self.cout, plane = ho * wo
         let groups = (cout + 3) / 4, workers = Parallel.workerCount
-        // Work items are (image, channel group, band of rows). Large products use every core: a
-        // batch of crops is spread by image and group, a lone pyramid level is cut into bands of
-        // rows, so that one request alone also gets both cores.
-        let parallel = workers > 1 && n * cout * plane * taps >= 1 << 21
+        // Work items are (image, channel group, band of rows). Large products use the cores that
+        // no other detection keeps busy: a batch of crops is spread by image and group, a lone
+        // pyramid level is cut into bands of rows, so that one request alone gets both cores.
+        let parallel = workers > 1 && n * cout * plane * taps >= 1 << 21 && DetectionLoad.leavesCoresFree
         let bands = parallel && n * groups < 4 * workers ? min(workers, ho) : 1
         packed.withUnsafeBufferPointer { pw in
             groupBias.withUnsafeBufferPointer { pb in

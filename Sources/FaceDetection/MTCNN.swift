@@ -160,6 +160,11 @@ public final class MTCNN: @unchecked Sendable {
 
     private func runCascade(_ image: Image, timing: UnsafeMutablePointer<StageTiming>?,
                             record: ((_ stage: Int, _ batch: Tensor) -> Void)? = nil) throws -> [DetectedFace] {
+        try DetectionLoad.counted { try cascade(image, timing: timing, record: record) }
+    }
+
+    private func cascade(_ image: Image, timing: UnsafeMutablePointer<StageTiming>?,
+                         record: ((_ stage: Int, _ batch: Tensor) -> Void)?) throws -> [DetectedFace] {
         var clock = DispatchTime.now().uptimeNanoseconds
         func lap(_ kp: WritableKeyPath<StageTiming, Double>) {
             guard let timing else { return }
