@@ -110,7 +110,12 @@ def photo_benchmark(a):
             ours = load(a, server.port, key, server.p.pid, "sphere-gallery serve", os.path.join(a.work, f"ours-{r}.json"))
         theirs = peer_load(a, npz, os.path.join(a.work, f"peer-{r}.json"))
         rounds.append((ours, theirs))
+    report_photo_rounds(rounds)
+    compare_with_cli(a, ours_db, [ours for ours, _ in rounds])
 
+
+def report_photo_rounds(rounds):
+    """Both servers' figures per round, then each goal's ratio: its median and every round's value."""
     print("\nphoto identify (LFW: 300 people × 3 photos enrolled; probes 100 known + 100 unknown)")
     print(f"{'round':>5} {'server':<28} {'conc':>4} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'right':>5} {'other_cpu':>9}")
     for r, pair in enumerate(rounds, 1):
@@ -136,7 +141,6 @@ def photo_benchmark(a):
         if values:
             each = " ".join(f"{v:.2f}" for v in values)
             print(f"{name}: {statistics.median(values):.2f}× ({each}; goal {goal})")
-    compare_with_cli(a, ours_db, [ours for ours, _ in rounds])
 
 
 def peer_load(a, npz, out):

@@ -1,6 +1,6 @@
 // The networks' small kernels, in the same two builds as the search kernels: MTCNN's direct
-// convolution for few input channels (two output rows × eight columns × four channels stay
-// in registers over all taps), max pooling, im2col rows and bias + PReLU, and dlib-resnet's ReLUs
+// 3×3 convolution (two output rows × eight columns × four channels stay in registers over all
+// taps), max pooling, im2col rows and bias + PReLU, and dlib-resnet's ReLUs
 // and strided im2col gathers.
 
 /// PReLU as `a·v` where `v < 0`, else `v` (the products exactly as the scalar form rounds them).
@@ -40,18 +40,15 @@ static inline f32x8 prelu_exact8(f32x8 v, f32x8 a) {
 void N(direct_conv4)(const float *src, long cin, long h, long w, long k, const float *weights, long channels,
                      const float *bias, const float *slope, float *dst, long ho, long wo, long row0, long rows) {
     long plane = ho * wo, end = row0 + rows;
-    // The last column block overlaps the previous one.
-    long oh = row0;
-    for (; oh + 2 <= end; oh += 2)
+    for (long oh = row0; oh < end;) {
+        int pair = oh + 2 <= end; // two rows at a time, the last odd one alone
         for (long ow0 = 0; ow0 < wo; ow0 += 8) {
-            long c0 = ow0 < wo - 8 ? ow0 : wo - 8;
-            DIRECT_CONV4_BLOCK(2);
+            long c0 = ow0 < wo - 8 ? ow0 : wo - 8; // the last block overlaps the previous one
+            if (pair) DIRECT_CONV4_BLOCK(2);
+            else DIRECT_CONV4_BLOCK(1);
         }
-    for (; oh < end; oh++)
-        for (long ow0 = 0; ow0 < wo; ow0 += 8) {
-            long c0 = ow0 < wo - 8 ? ow0 : wo - 8;
-            DIRECT_CONV4_BLOCK(1);
-        }
+        oh += pair ? 2 : 1;
+    }
 }
 #undef DIRECT_CONV4_BLOCK
 

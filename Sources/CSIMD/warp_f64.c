@@ -2,14 +2,17 @@
 // arithmetic): one scalar build, the same operations in the same order as the Swift definition.
 #include "CSIMD.h"
 
-static inline uint8_t warp_byte(double value, int truncate) {
+#pragma STDC FP_CONTRACT OFF
+
+/// The bilinear blend of four neighbours, as a byte: truncated, or rounded half up.
+static inline uint8_t warp_byte(double p00, double p10, double p01, double p11, double ax, double ay, int truncate) {
+    double value = (1 - ay) * ((1 - ax) * p00 + ax * p10) + ay * ((1 - ax) * p01 + ax * p11);
     double r = truncate ? value : __builtin_floor(value + 0.5);
     return r <= 0 ? 0 : r >= 255 ? 255 : (uint8_t)r;
 }
 
 void csimd_warp_bilinear_f64(const uint8_t *src, long w, long h, uint8_t *dst, long ow, long oh,
                              const double *m, int border, uint8_t constant, int truncate) {
-#pragma clang fp contract(off)
     const double limit = 1073741824.0, fill = constant;
     for (long y = 0; y < oh; y++) {
         for (long x = 0; x < ow; x++) {
@@ -32,9 +35,7 @@ void csimd_warp_bilinear_f64(const uint8_t *src, long w, long h, uint8_t *dst, l
             if (x0 >= 0 && y0 >= 0 && x1 < w && y1 < h) {
                 const uint8_t *s0 = src + (y0 * w + x0) * 3, *s1 = s0 + w * 3;
                 for (int k = 0; k < 3; k++) {
-                    double p00 = s0[k], p10 = s0[3 + k], p01 = s1[k], p11 = s1[3 + k];
-                    o[k] = warp_byte((1 - ay) * ((1 - ax) * p00 + ax * p10) + ay * ((1 - ax) * p01 + ax * p11),
-                                     truncate);
+                    o[k] = warp_byte(s0[k], s0[3 + k], s1[k], s1[3 + k], ax, ay, truncate);
                 }
             } else if (border == 2) {
                 o[0] = o[1] = o[2] = 0;
@@ -45,10 +46,8 @@ void csimd_warp_bilinear_f64(const uint8_t *src, long w, long h, uint8_t *dst, l
      : border == 1 ? (double)src[((py) < 0 ? 0 : (py) >= h ? h - 1 : (py)) * w * 3 +                        \
                                  ((px) < 0 ? 0 : (px) >= w ? w - 1 : (px)) * 3 + k]                           \
                    : fill)
-                    double p00 = WARP_AT(x0, y0), p10 = WARP_AT(x1, y0), p01 = WARP_AT(x0, y1), p11 = WARP_AT(x1, y1);
+                    o[k] = warp_byte(WARP_AT(x0, y0), WARP_AT(x1, y0), WARP_AT(x0, y1), WARP_AT(x1, y1), ax, ay, truncate);
 #undef WARP_AT
-                    o[k] = warp_byte((1 - ay) * ((1 - ax) * p00 + ax * p10) + ay * ((1 - ax) * p01 + ax * p11),
-                                     truncate);
                 }
             }
         }

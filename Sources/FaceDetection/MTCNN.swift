@@ -16,8 +16,8 @@ import NeuralNet
 /// by an internal lock (the type is `Sendable`); create one instance per thread to detect in parallel.
 ///
 /// Speed: the 3×3 convolutions are direct SIMD kernels (`DirectConvPReLU`), the 2×2 and 1×1 ones and
-/// the dense layers im2col + SGEMM (`Parallel.sgemm`); R-Net and O-Net run once per image on all candidates. For throughput on a multi-core machine, run one
-/// detector per core with `Parallel.setBLASThreads(1)` (OpenBLAS's own threads only pay off for large
+/// the dense layers im2col + SGEMM (`Parallel.sgemm`); R-Net and O-Net run once per image on all
+/// candidates. For throughput on a multi-core machine, run one detector per core with `Parallel.setBLASThreads(1)` (OpenBLAS's own threads only pay off for large
 /// products; MTCNN's are small).
 public final class MTCNN: @unchecked Sendable {
     /// Detector parameters; the defaults are facenet-pytorch's.
